@@ -1,0 +1,26 @@
+/* Logging: syslog by default, stderr in the foreground.  Every message has a
+ * subsystem token ("reg", "auth", "conf", ...); debug messages can be limited
+ * to some tokens at run time with log_set_filter(). */
+#ifndef MIP_LOG_H
+#define MIP_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
+
+/** Open the log: @to_stderr for the foreground, else syslog (daemon facility). */
+void log_init(const char *ident, bool to_stderr, int level);
+void log_set_level(int level);
+int log_get_level(void);
+/** Comma-separated subsystem tokens whose debug messages are shown; NULL: all. */
+void log_set_filter(const char *tokens);
+
+/* log_warn appends strerror(errno); log_warnx does not. */
+void log_warn(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_warnx(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_info(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_debug(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_err(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool log_debug_enabled(const char *sub);
+
+#endif
