@@ -1,1 +1,1031 @@
-/* placeholder */ typedef int mip_placeholder_conf_parse;
+/* XML configuration file to struct conf with libxml2, driven by element tables (see conf.h). */
+#include "config.h"
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include "conf.h"
+#include "log.h"
+
+#define CONF_MAX_FILE (16 * 1024 * 1024)
+#define CONF_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES)
+#define CONF_MAX_ATTRS 32      /* attributes per element: one bit each in a mask */
+#define CONF_MAX_CHILDREN 16   /* child element kinds per element */
+#define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+struct pctx {
+	const char *name;
+	FILE *err;
+	int errors;
+	struct conf *c;
+};
+
+/* ---- error reporting ---- */
+
+static void perr(struct pctx *p, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void perr(struct pctx *p, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->errors++;
+	if (!p->err)
+		return;
+	if (line > 0)
+		fprintf(p->err, "%s:%ld: ", p->name, line);
+	else
+		fprintf(p->err, "%s: ", p->name);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+}
+
+/* Print @s (a libxml2 message) without its trailing newline. */
+static void print_trimmed(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	fprintf(f, "%.*s\n", (int)n, s);
+}
+
+/* libxml2 parser errors (userData is the parser context). */
+static void xml_ctxt_error(void *user, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct pctx *p = ctxt ? ctxt->_private : NULL;
+	bool warning = e->level == XML_ERR_WARNING;
+
+	if (!p)
+		return;
+	if (!warning)
+		p->errors++;
+	if (!p->err)
+		return;
+	if (e->line > 0)
+		fprintf(p->err, "%s:%d: %s", p->name, e->line, warning ? "warning: " : "");
+	else
+		fprintf(p->err, "%s: %s", p->name, warning ? "warning: " : "");
+	print_trimmed(p->err, e->message ? e->message : "XML error");
+}
+
+/* libxml2 errors raised outside the parser context. */
+static void xml_global_error(void *user, xmlErrorPtr e)
+{
+	struct pctx *p = user;
+
+	if (e->level == XML_ERR_WARNING)
+		return;
+	p->errors++;
+	if (p->err) {
+		fprintf(p->err, "%s: ", p->name);
+		print_trimmed(p->err, e->message ? e->message : "XML error");
+	}
+}
+
+static void xml_generic_error(void *user, const char *fmt, ...)
+{
+	struct pctx *p = user;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->errors++;
+	if (p->err) {
+		fprintf(p->err, "%s: ", p->name);
+		print_trimmed(p->err, msg);
+	}
+}
+
+static xmlParserInputPtr no_entity_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	struct pctx *p = ctxt ? ctxt->_private : NULL;
+
+	if (p)
+		perr(p, ctxt->input ? ctxt->input->line : 0,
+		     "external entity \"%s\" not loaded: external entities are disabled",
+		     url ? url : id ? id : "?");
+	return NULL;
+}
+
+/* Copy @s for a message: printable, quotes escaped, at most about 40 characters. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 6 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (o >= 40) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch == '"' || ch == '\\')
+			buf[o++] = '\\';
+		buf[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- growable arrays ---- */
+
+/* Append a zeroed element to the array *@arrp (any T **) of *@n elements of
+ * @size bytes; the capacity doubles whenever *@n reaches a power of two.
+ * The pointer is copied with memcpy, not read through a void **. */
+static void *append(void *arrp, size_t *n, size_t size)
+{
+	char *a;
+
+	memcpy(&a, arrp, sizeof(a));
+	if (*n >= (SIZE_MAX / 2) / size)
+		return NULL;
+	if ((*n & (*n - 1)) == 0) {
+		size_t cap = *n ? *n * 2 : 1;
+
+		a = realloc(a, cap * size);
+		if (!a)
+			return NULL;
+		memcpy(arrp, &a, sizeof(a));
+	}
+	memset(a + *n * size, 0, size);
+	return a + (*n)++ * size;
+}
+
+/* ---- attribute value parsers: NULL on success, else why ---- */
+
+struct attr_def;
+typedef const char *(*attr_parse_fn)(const struct attr_def *a, const char *s, void *dst,
+				     char *why, size_t whylen);
+
+enum { ATTR_REQUIRED = 1, ATTR_SECRET = 2 };
+
+struct attr_def {
+	const char *name;
+	attr_parse_fn parse;
+	size_t off;               /* field offset in the element's object */
+	unsigned long min, max;   /* numbers: value range; prefixes: length range */
+	unsigned flags;
+};
+
+/* Strict decimal: digits only, no sign, no spaces. */
+static int parse_decimal(const char *s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (ULLONG_MAX - 9) / 10)
+			v = ULLONG_MAX / 10;   /* saturate: out of any range */
+		else
+			v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static const char *range_check(const struct attr_def *a, const char *s, unsigned long long *v,
+			       char *why, size_t whylen)
+{
+	if (parse_decimal(s, v) < 0)
+		return "not a number";
+	if (*v < a->min || *v > a->max) {
+		snprintf(why, whylen, "out of range (%lu-%lu)", a->min, a->max);
+		return why;
+	}
+	return NULL;
+}
+
+static const char *parse_uint(const struct attr_def *a, const char *s, void *dst, char *why,
+			      size_t whylen)
+{
+	unsigned long long v;
+	const char *r = range_check(a, s, &v, why, whylen);
+
+	if (!r)
+		*(unsigned *)dst = (unsigned)v;
+	return r;
+}
+
+static const char *parse_u32(const struct attr_def *a, const char *s, void *dst, char *why,
+			     size_t whylen)
+{
+	unsigned long long v;
+	const char *r = range_check(a, s, &v, why, whylen);
+
+	if (!r)
+		*(uint32_t *)dst = (uint32_t)v;
+	return r;
+}
+
+static const char *parse_addr(const struct attr_def *a, const char *s, void *dst, char *why,
+			      size_t whylen)
+{
+	(void)a, (void)why, (void)whylen;
+	if (inet_pton(AF_INET, s, dst) != 1)
+		return "not an IPv4 address";
+	return NULL;
+}
+
+static const char *parse_prefix(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	struct conf_prefix *p = dst;
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	unsigned long long len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr) || strlen(slash + 1) > 2)
+		return "not an IPv4 prefix (address/length)";
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (inet_pton(AF_INET, addr, &p->addr) != 1 || parse_decimal(slash + 1, &len) < 0)
+		return "not an IPv4 prefix (address/length)";
+	if (len < a->min || len > a->max) {
+		snprintf(why, whylen, "prefix length out of range (%lu-%lu)", a->min, a->max);
+		return why;
+	}
+	p->len = (uint8_t)len;
+	return NULL;
+}
+
+static const char *parse_bool(const struct attr_def *a, const char *s, void *dst, char *why,
+			      size_t whylen)
+{
+	(void)a, (void)why, (void)whylen;
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1"))
+		*(bool *)dst = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0"))
+		*(bool *)dst = false;
+	else
+		return "not a boolean (true, false, yes, no, 1, 0)";
+	return NULL;
+}
+
+static const char *parse_permit(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	(void)a, (void)why, (void)whylen;
+	if (!strcmp(s, "permit"))
+		*(bool *)dst = true;
+	else if (!strcmp(s, "deny"))
+		*(bool *)dst = false;
+	else
+		return "not permit or deny";
+	return NULL;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A path or other free text: non-empty, no control characters. */
+static const char *parse_string(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	char **out = dst;
+	char *copy;
+
+	(void)a, (void)why, (void)whylen;
+	if (!*s)
+		return "empty";
+	if (has_control(s))
+		return "contains control characters";
+	copy = strdup(s);
+	if (!copy)
+		return "out of memory";
+	free(*out);
+	*out = copy;
+	return NULL;
+}
+
+static const char *parse_path(const struct attr_def *a, const char *s, void *dst, char *why,
+			      size_t whylen)
+{
+	if (s[0] != '/')
+		return "not an absolute path";
+	if (a->max && strlen(s) > a->max) {
+		snprintf(why, whylen, "longer than %lu characters", a->max);
+		return why;
+	}
+	return parse_string(a, s, dst, why, whylen);
+}
+
+/* A Network Access Identifier (RFC 2794): 1-255 bytes, no spaces. */
+static const char *parse_nai(const struct attr_def *a, const char *s, void *dst, char *why,
+			     size_t whylen)
+{
+	const char *q;
+
+	for (q = s; *q; q++)
+		if (isspace((unsigned char)*q))
+			return "contains white space";
+	if (strlen(s) > 255)
+		return "longer than 255 bytes";
+	return parse_string(a, s, dst, why, whylen);
+}
+
+static const char *parse_ifname(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	size_t n = strlen(s);
+
+	(void)a;
+	if (n == 0)
+		return "empty";
+	if (n >= IF_NAMESIZE) {
+		snprintf(why, whylen, "interface name longer than %d characters", IF_NAMESIZE - 1);
+		return why;
+	}
+	memcpy(dst, s, n + 1);
+	return NULL;
+}
+
+static const char *parse_loglevel(const struct attr_def *a, const char *s, void *dst, char *why,
+				  size_t whylen)
+{
+	static const char *const names[] = {
+		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
+		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	};
+	int i;
+
+	(void)a, (void)why, (void)whylen;
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
+		if (!strcmp(s, names[i])) {
+			*(int *)dst = i;
+			return NULL;
+		}
+	}
+	return "not a log level (error, warning, info, debug)";
+}
+
+static const char *parse_alg(const struct attr_def *a, const char *s, void *dst, char *why,
+			     size_t whylen)
+{
+	enum mip_auth_alg alg = 0;
+
+	(void)a, (void)why, (void)whylen;
+	if (mip_auth_alg_parse(s, &alg) < 0 || alg == 0)
+		return "unknown algorithm (hmac-md5, keyed-md5, rfc2002-md5)";
+	*(enum mip_auth_alg *)dst = alg;
+	return NULL;
+}
+
+static const char *parse_replay(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	enum mip_replay r = 0;
+
+	(void)a, (void)why, (void)whylen;
+	if (mip_replay_parse(s, &r) < 0 || r == 0)
+		return "unknown replay method (timestamps, nonces)";
+	*(enum mip_replay *)dst = r;
+	return NULL;
+}
+
+/* Hex key into a struct conf_sa (@dst). */
+static const char *parse_key(const struct attr_def *a, const char *s, void *dst, char *why,
+			     size_t whylen)
+{
+	struct conf_sa *sa = dst;
+	size_t n = strlen(s), i;
+	int len;
+
+	(void)a;
+	if (n == 0)
+		return "empty key";
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return "not a hexadecimal string";
+	if (n % 2)
+		return "odd number of hex digits";
+	if (n / 2 > MIP_KEY_MAX) {
+		snprintf(why, whylen, "longer than %d bytes", MIP_KEY_MAX);
+		return why;
+	}
+	len = mip_key_from_hex(s, sa->key, sizeof(sa->key));
+	if (len < 0 || (size_t)len != n / 2)
+		return "not a valid hex key";
+	sa->keylen = (size_t)len;
+	return NULL;
+}
+
+/* ---- elements ---- */
+
+struct elem_def {
+	const char *name;
+	const struct attr_def *attrs;              /* ends with a NULL name */
+	const struct elem_def *const *children;    /* ends with NULL; NULL: none */
+	/* The object that @n's attributes and children fill, inside @parent's
+	 * object; NULL on allocation failure (reported). */
+	void *(*open)(struct pctx *p, xmlNode *n, void *parent);
+	/* Checks across attributes; bit i of @seen: attrs[i] was present. */
+	void (*done)(struct pctx *p, xmlNode *n, void *obj, unsigned seen);
+	bool once;                                 /* at most one per parent */
+};
+
+static long line_of(xmlNode *n)
+{
+	return xmlGetLineNo(n);
+}
+
+static int int_line(xmlNode *n)
+{
+	long l = line_of(n);
+
+	return l > INT_MAX ? INT_MAX : (int)l;
+}
+
+static void *oom(struct pctx *p, xmlNode *n)
+{
+	perr(p, line_of(n), "out of memory");
+	return NULL;
+}
+
+#define SA_OFF(f) offsetof(struct conf_sa, f)
+static const struct attr_def sa_attrs[] = {
+	{ "spi", parse_u32, SA_OFF(spi), 0, UINT32_MAX, ATTR_REQUIRED },
+	{ "algorithm", parse_alg, SA_OFF(alg), 0, 0, 0 },
+	{ "key", parse_key, 0, 0, 0, ATTR_REQUIRED | ATTR_SECRET },
+	{ "replay-method", parse_replay, SA_OFF(replay), 0, 0, 0 },
+	{ "timestamp-tolerance", parse_uint, SA_OFF(tolerance), 1, 3600, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *new_sa(struct pctx *p, xmlNode *n, struct conf_sa **sas, size_t *n_sas)
+{
+	struct conf_sa *sa = append(sas, n_sas, sizeof(*sa));
+
+	if (!sa)
+		return oom(p, n);
+	sa->line = int_line(n);
+	return sa;
+}
+
+static void *open_node_sa(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf_node *node = parent;
+
+	return new_sa(p, n, &node->sas, &node->n_sas);
+}
+
+static void *open_peer_sa(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf_peer *peer = parent;
+
+	return new_sa(p, n, &peer->sas, &peer->n_sas);
+}
+
+static const struct elem_def node_sa_elem = {
+	"security-association", sa_attrs, NULL, open_node_sa, NULL, false,
+};
+static const struct elem_def peer_sa_elem = {
+	"security-association", sa_attrs, NULL, open_peer_sa, NULL, false,
+};
+
+/* <virtual-network prefix=""/> */
+static const struct attr_def vnet_attrs[] = {
+	{ "prefix", parse_prefix, 0, 1, 32, ATTR_REQUIRED },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_vnet(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf_home_agent *ha = parent;
+	struct conf_prefix *v = append(&ha->virtual_networks, &ha->n_virtual_networks, sizeof(*v));
+
+	if (!v)
+		return oom(p, n);
+	v->line = int_line(n);
+	return v;
+}
+
+static const struct elem_def vnet_elem = {
+	"virtual-network", vnet_attrs, NULL, open_vnet, NULL, false,
+};
+
+/* <care-of-access default=""> <permit network=""/> <deny network=""/> */
+static const struct attr_def access_entry_attrs[] = {
+	{ "network", parse_prefix, offsetof(struct conf_access, net), 0, 32, ATTR_REQUIRED },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_access(struct pctx *p, xmlNode *n, void *parent, bool permit)
+{
+	struct conf_home_agent *ha = parent;
+	struct conf_access *e = append(&ha->access, &ha->n_access, sizeof(*e));
+
+	if (!e)
+		return oom(p, n);
+	e->permit = permit;
+	e->line = int_line(n);
+	e->net.line = e->line;
+	return e;
+}
+
+static void *open_permit(struct pctx *p, xmlNode *n, void *parent)
+{
+	return open_access(p, n, parent, true);
+}
+
+static void *open_deny(struct pctx *p, xmlNode *n, void *parent)
+{
+	return open_access(p, n, parent, false);
+}
+
+static const struct elem_def permit_elem = {
+	"permit", access_entry_attrs, NULL, open_permit, NULL, false,
+};
+static const struct elem_def deny_elem = {
+	"deny", access_entry_attrs, NULL, open_deny, NULL, false,
+};
+
+static const struct attr_def access_attrs[] = {
+	{ "default", parse_permit, offsetof(struct conf_home_agent, access_default_permit), 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+static const struct elem_def *const access_children[] = { &permit_elem, &deny_elem, NULL };
+static const struct elem_def access_elem = {
+	"care-of-access", access_attrs, access_children, NULL, NULL, true,
+};
+
+/* <mobile-node> */
+#define NODE_OFF(f) offsetof(struct conf_node, f)
+enum { NODE_ADDRESS, NODE_FIRST, NODE_LAST };
+static const struct attr_def node_attrs[] = {
+	[NODE_ADDRESS] = { "address", parse_addr, NODE_OFF(first), 0, 0, 0 },
+	[NODE_FIRST] = { "first", parse_addr, NODE_OFF(first), 0, 0, 0 },
+	[NODE_LAST] = { "last", parse_addr, NODE_OFF(last), 0, 0, 0 },
+	{ "nai", parse_nai, NODE_OFF(nai), 0, 0, 0 },
+	{ "max-registration-lifetime", parse_uint, NODE_OFF(max_lifetime), 1, 65535, 0 },
+	{ "max-bindings", parse_uint, NODE_OFF(max_bindings), 1, 65535, 0 },
+	{ "roam", parse_bool, NODE_OFF(roam), 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_node(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf_home_agent *ha = parent;
+	struct conf_node *node = append(&ha->nodes, &ha->n_nodes, sizeof(*node));
+
+	if (!node)
+		return oom(p, n);
+	node->roam = true;
+	node->line = int_line(n);
+	return node;
+}
+
+static void done_node(struct pctx *p, xmlNode *n, void *obj, unsigned seen)
+{
+	struct conf_node *node = obj;
+	bool addr = seen & (1u << NODE_ADDRESS);
+	bool first = seen & (1u << NODE_FIRST), last = seen & (1u << NODE_LAST);
+
+	if (addr && (first || last))
+		perr(p, line_of(n), "<mobile-node> has both address and first/last");
+	else if (addr)
+		node->last = node->first;
+	else if (first != last)
+		perr(p, line_of(n), "<mobile-node> needs both first and last");
+	else if (!first)
+		perr(p, line_of(n), "<mobile-node> needs an address, or first and last");
+}
+
+static const struct elem_def *const node_children[] = { &node_sa_elem, NULL };
+static const struct elem_def node_elem = {
+	"mobile-node", node_attrs, node_children, open_node, done_node, false,
+};
+
+/* <home-agent> */
+#define HA_OFF(f) offsetof(struct conf_home_agent, f)
+static const struct attr_def ha_attrs[] = {
+	{ "address", parse_addr, HA_OFF(address), 0, 0, ATTR_REQUIRED },
+	{ "interface", parse_ifname, HA_OFF(interface), 0, 0, 0 },
+	{ "home-network", parse_prefix, HA_OFF(home_network), 1, 32, 0 },
+	{ "max-registration-lifetime", parse_uint, HA_OFF(max_lifetime), 1, 65535, 0 },
+	{ "max-bindings", parse_uint, HA_OFF(max_bindings), 1, 65535, 0 },
+	{ "max-total-bindings", parse_uint, HA_OFF(max_total_bindings), 0, UINT_MAX, 0 },
+	{ "reverse-tunnel", parse_bool, HA_OFF(reverse_tunnel), 0, 0, 0 },
+	{ "reverse-tunnel-required", parse_bool, HA_OFF(reverse_tunnel_required), 0, 0, 0 },
+	{ "minimal-encapsulation", parse_bool, HA_OFF(encaps_minimal), 0, 0, 0 },
+	{ "gre-encapsulation", parse_bool, HA_OFF(encaps_gre), 0, 0, 0 },
+	{ "broadcast", parse_bool, HA_OFF(broadcast), 0, 0, 0 },
+	{ "collocated", parse_bool, HA_OFF(collocated), 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_ha(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf *c = parent;
+	struct conf_home_agent *ha = &c->ha;
+
+	(void)p;
+	ha->enabled = true;
+	ha->line = int_line(n);
+	ha->home_network.line = ha->line;
+	ha->max_lifetime = 1800;
+	ha->max_bindings = 1;
+	ha->max_total_bindings = 0;
+	ha->reverse_tunnel = true;
+	ha->reverse_tunnel_required = false;
+	ha->encaps_minimal = true;
+	ha->encaps_gre = true;
+	ha->broadcast = false;
+	ha->collocated = true;
+	ha->access_default_permit = true;
+	return ha;
+}
+
+static const struct elem_def *const ha_children[] = { &vnet_elem, &access_elem, &node_elem, NULL };
+static const struct elem_def ha_elem = {
+	"home-agent", ha_attrs, ha_children, open_ha, NULL, true,
+};
+
+/* <peer address=""> */
+static const struct attr_def peer_attrs[] = {
+	{ "address", parse_addr, offsetof(struct conf_peer, addr), 0, 0, ATTR_REQUIRED },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_peer(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf *c = parent;
+	struct conf_peer *peer = append(&c->peers, &c->n_peers, sizeof(*peer));
+
+	if (!peer)
+		return oom(p, n);
+	peer->line = int_line(n);
+	return peer;
+}
+
+static const struct elem_def *const peer_children[] = { &peer_sa_elem, NULL };
+static const struct elem_def peer_elem = {
+	"peer", peer_attrs, peer_children, open_peer, NULL, false,
+};
+
+/* <general> */
+#define GEN_OFF(f) offsetof(struct conf, f)
+static const struct attr_def general_attrs[] = {
+	{ "log-level", parse_loglevel, GEN_OFF(log_level), 0, 0, 0 },
+	{ "state-dir", parse_path, GEN_OFF(state_dir), 0, 0, 0 },
+	{ "control-socket", parse_path, GEN_OFF(control_socket), 0, SUN_PATH_MAX, 0 },
+	{ "allow-reserved-spi", parse_bool, GEN_OFF(allow_reserved_spi), 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+static const struct elem_def general_elem = {
+	"general", general_attrs, NULL, NULL, NULL, true,
+};
+
+/* <mipagent>: the root.  New roles go into root_children. */
+static const struct attr_def no_attrs[] = { { NULL, NULL, 0, 0, 0, 0 } };
+static const struct elem_def *const root_children[] = { &general_elem, &ha_elem, &peer_elem, NULL };
+static const struct elem_def root_elem = {
+	"mipagent", no_attrs, root_children, NULL, NULL, true,
+};
+
+/* ---- the tree walk ---- */
+
+static const struct attr_def *find_attr(const struct elem_def *d, xmlAttr *a, unsigned *bit)
+{
+	unsigned i;
+
+	if (a->ns)
+		return NULL;
+	for (i = 0; d->attrs[i].name; i++) {
+		if (!strcmp(d->attrs[i].name, (const char *)a->name)) {
+			*bit = 1u << i;
+			return &d->attrs[i];
+		}
+	}
+	return NULL;
+}
+
+static void attr_name(xmlAttr *a, char *buf, size_t size)
+{
+	if (a->ns && a->ns->prefix)
+		snprintf(buf, size, "%s:%s", (const char *)a->ns->prefix, (const char *)a->name);
+	else
+		snprintf(buf, size, "%s", (const char *)a->name);
+}
+
+static void parse_attr(struct pctx *p, const struct elem_def *d, xmlNode *n,
+		       const struct attr_def *ad, xmlAttr *a, void *obj)
+{
+	xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+	const char *s = v ? (const char *)v : "";
+	char why[80], buf[64];
+	const char *r;
+
+	r = ad->parse(ad, s, (char *)obj + ad->off, why, sizeof(why));
+	if (r && (ad->flags & ATTR_SECRET))
+		perr(p, line_of(n), "<%s> %s: %s", d->name, ad->name, r);
+	else if (r)
+		perr(p, line_of(n), "<%s> %s=\"%s\": %s", d->name, ad->name,
+		     shown(s, buf, sizeof(buf)), r);
+	if (v) {
+		if (ad->flags & ATTR_SECRET)
+			explicit_bzero(v, strlen((char *)v));
+		xmlFree(v);
+	}
+}
+
+static unsigned parse_attrs(struct pctx *p, const struct elem_def *d, xmlNode *n, void *obj)
+{
+	unsigned seen = 0, bit = 0, i;
+	xmlAttr *a;
+
+	for (a = n->properties; a; a = a->next) {
+		const struct attr_def *ad = find_attr(d, a, &bit);
+		char name[128];
+
+		if (!ad) {
+			attr_name(a, name, sizeof(name));
+			perr(p, line_of(n), "unknown attribute %s on <%s>", name, d->name);
+			continue;
+		}
+		seen |= bit;
+		parse_attr(p, d, n, ad, a, obj);
+	}
+	for (i = 0; d->attrs[i].name; i++)
+		if ((d->attrs[i].flags & ATTR_REQUIRED) && !(seen & (1u << i)))
+			perr(p, line_of(n), "<%s> needs the %s attribute", d->name, d->attrs[i].name);
+	return seen;
+}
+
+static bool blank(const xmlChar *s)
+{
+	for (; s && *s; s++)
+		if (!isspace(*s))
+			return false;
+	return true;
+}
+
+/* The line of the first non-blank character of text node @k: libxml2
+ * records the line where the text ended. */
+static long text_line(xmlNode *k, xmlNode *parent)
+{
+	const xmlChar *s = k->content;
+	long line = line_of(k);
+
+	while (s && *s && isspace(*s))
+		s++;
+	for (; s && *s; s++)
+		if (*s == '\n')
+			line--;
+	return line < line_of(parent) ? line_of(parent) : line;
+}
+
+static void walk(struct pctx *p, const struct elem_def *d, xmlNode *n, void *parent);
+
+static void walk_children(struct pctx *p, const struct elem_def *d, xmlNode *n, void *obj)
+{
+	long first_line[CONF_MAX_CHILDREN] = { 0 };
+	bool text_reported = false;
+	xmlNode *k;
+
+	for (k = n->children; k; k = k->next) {
+		size_t i;
+
+		if ((k->type == XML_TEXT_NODE && !blank(k->content)) ||
+		    k->type == XML_CDATA_SECTION_NODE || k->type == XML_ENTITY_REF_NODE) {
+			if (!text_reported)
+				perr(p, k->type == XML_TEXT_NODE ? text_line(k, n) : line_of(k),
+				     "unexpected text in <%s>", d->name);
+			text_reported = true;
+			continue;
+		}
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; d->children && d->children[i]; i++)
+			if (!k->ns && !strcmp(d->children[i]->name, (const char *)k->name))
+				break;
+		if (!d->children || !d->children[i]) {
+			perr(p, line_of(k), "unknown element <%s>", (const char *)k->name);
+			continue;
+		}
+		if (d->children[i]->once && first_line[i]) {
+			perr(p, line_of(k), "duplicate <%s> (first at line %ld)",
+			     d->children[i]->name, first_line[i]);
+			continue;
+		}
+		first_line[i] = line_of(k) > 0 ? line_of(k) : 1;
+		walk(p, d->children[i], k, obj);
+	}
+}
+
+static void walk(struct pctx *p, const struct elem_def *d, xmlNode *n, void *parent)
+{
+	void *obj = d->open ? d->open(p, n, parent) : parent;
+	unsigned seen;
+
+	if (!obj)
+		return;
+	seen = parse_attrs(p, d, n, obj);
+	if (d->done)
+		d->done(p, n, obj, seen);
+	walk_children(p, d, n, obj);
+}
+
+static struct conf *conf_new(const char *name)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->path = strdup(name);
+	if (!c->path) {
+		free(c);
+		return NULL;
+	}
+	c->log_level = LOG_LVL_INFO;
+	return c;
+}
+
+static void build(struct pctx *p, xmlDoc *doc)
+{
+	xmlNode *root = xmlDocGetRootElement(doc);
+
+	if (!root) {
+		perr(p, 0, "no root element");
+		return;
+	}
+	if (root->ns || strcmp((const char *)root->name, root_elem.name)) {
+		perr(p, line_of(root), "root element must be <%s>, not <%s>", root_elem.name,
+		     (const char *)root->name);
+		return;
+	}
+	p->c = conf_new(p->name);
+	if (!p->c) {
+		perr(p, 0, "out of memory");
+		return;
+	}
+	walk(p, &root_elem, root, p->c);
+}
+
+/* Parse @len bytes at @xml with libxml2 errors routed to @p, then build. */
+static struct conf *parse_buffer(struct pctx *p, const char *xml, size_t len)
+{
+	xmlExternalEntityLoader old_loader;
+	xmlGenericErrorFunc old_generic;
+	xmlStructuredErrorFunc old_structured;
+	void *old_generic_ctx, *old_structured_ctx;
+	xmlParserCtxtPtr ctxt;
+	xmlDoc *doc = NULL;
+
+	if (len > INT_MAX) {
+		perr(p, 0, "file too large");
+		return NULL;
+	}
+	xmlInitParser();
+	old_loader = xmlGetExternalEntityLoader();
+	old_generic = xmlGenericError;
+	old_generic_ctx = xmlGenericErrorContext;
+	old_structured = xmlStructuredError;
+	old_structured_ctx = xmlStructuredErrorContext;
+	xmlSetExternalEntityLoader(no_entity_loader);
+	xmlSetGenericErrorFunc(p, xml_generic_error);
+	xmlSetStructuredErrorFunc(p, xml_global_error);
+
+	ctxt = xmlNewParserCtxt();
+	if (ctxt) {
+		ctxt->_private = p;
+		ctxt->sax->serror = xml_ctxt_error;
+		doc = xmlCtxtReadMemory(ctxt, xml, (int)len, p->name, NULL, CONF_XML_OPTIONS);
+		ctxt->_private = NULL;
+	} else {
+		perr(p, 0, "out of memory");
+	}
+	if (doc && p->errors == 0)
+		build(p, doc);
+	else if (p->errors == 0)
+		perr(p, 0, "cannot parse the XML document");
+
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	xmlSetExternalEntityLoader(old_loader);
+	xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+	if (p->errors) {
+		conf_free(p->c);
+		return NULL;
+	}
+	return p->c;
+}
+
+struct conf *conf_parse_memory(const char *name, const char *xml, size_t len, FILE *err)
+{
+	struct pctx p = { .name = name ? name : "(memory)", .err = err };
+
+	return parse_buffer(&p, xml, len);
+}
+
+/* Read all of @f (at most CONF_MAX_FILE bytes) into a new buffer. */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		char *nb;
+
+		n += got;
+		if (n < cap) {
+			if (ferror(f))
+				break;
+			*len = n;
+			return buf;
+		}
+		if (cap >= CONF_MAX_FILE) {
+			errno = EFBIG;
+			break;
+		}
+		nb = realloc(buf, cap * 2);
+		if (!nb)
+			break;
+		buf = nb;
+		cap *= 2;
+	}
+	if (buf) {
+		explicit_bzero(buf, n);
+		free(buf);
+	}
+	return NULL;
+}
+
+struct conf *conf_parse_file(const char *path, FILE *err)
+{
+	struct pctx p = { .name = path, .err = err };
+	struct conf *c;
+	size_t len = 0;
+	char *buf;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		perr(&p, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	errno = 0;
+	buf = read_all(f, &len);
+	if (!buf)
+		perr(&p, 0, "cannot read: %s", errno ? strerror(errno) : "I/O error");
+	fclose(f);
+	if (!buf)
+		return NULL;
+	c = parse_buffer(&p, buf, len);
+	explicit_bzero(buf, len);   /* it holds the keys */
+	free(buf);
+	return c;
+}
+
+static void free_sas(struct conf_sa *sas, size_t n)
+{
+	if (sas)
+		explicit_bzero(sas, n * sizeof(*sas));
+	free(sas);
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->ha.n_nodes; i++) {
+		free_sas(c->ha.nodes[i].sas, c->ha.nodes[i].n_sas);
+		free(c->ha.nodes[i].nai);
+	}
+	free(c->ha.nodes);
+	free(c->ha.virtual_networks);
+	free(c->ha.access);
+	for (i = 0; i < c->n_peers; i++)
+		free_sas(c->peers[i].sas, c->peers[i].n_sas);
+	free(c->peers);
+	free(c->path);
+	free(c->state_dir);
+	free(c->control_socket);
+	free(c);
+}

@@ -1,1 +1,116 @@
-/* placeholder */ typedef int mip_placeholder_conf_print;
+/* Normalised, deterministic text form of a configuration; keys are never shown (see conf.h). */
+#include "config.h"
+#include <arpa/inet.h>
+#include <stdio.h>
+#include "conf.h"
+#include "log.h"
+
+static const char *yesno(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static const char *level_name(int level)
+{
+	static const char *const names[] = {
+		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
+		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	};
+
+	if (level < 0 || level >= (int)(sizeof(names) / sizeof(names[0])))
+		return "?";
+	return names[level];
+}
+
+static const char *ntoa(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void print_prefix(FILE *out, const struct conf_prefix *p)
+{
+	char a[INET_ADDRSTRLEN];
+
+	fprintf(out, "%s/%u", ntoa(p->addr, a), p->len);
+}
+
+static void print_sas(FILE *out, const struct conf_sa *sas, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct conf_sa *sa = &sas[i];
+		const char *alg = mip_auth_alg_name(sa->alg);
+		const char *replay = mip_replay_name(sa->replay);
+
+		fprintf(out, "  security-association spi %u algorithm %s replay-method %s", sa->spi,
+			alg ? alg : "?", replay ? replay : "?");
+		if (sa->replay == MIP_REPLAY_TIMESTAMPS)
+			fprintf(out, " timestamp-tolerance %u", sa->tolerance);
+		fprintf(out, " key <hidden>\n");
+	}
+}
+
+static void print_node(FILE *out, const struct conf_home_agent *ha, const struct conf_node *n)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	fprintf(out, "mobile-node %s", ntoa(n->first, a));
+	if (n->last.s_addr != n->first.s_addr)
+		fprintf(out, "-%s", ntoa(n->last, b));
+	if (n->nai)
+		fprintf(out, " nai %s", n->nai);
+	fprintf(out, " max-registration-lifetime %u max-bindings %u roam %s\n",
+		n->max_lifetime ? n->max_lifetime : ha->max_lifetime,
+		n->max_bindings ? n->max_bindings : ha->max_bindings, yesno(n->roam));
+	print_sas(out, n->sas, n->n_sas);
+}
+
+static void print_ha(FILE *out, const struct conf_home_agent *ha)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	fprintf(out, "home-agent address %s", ntoa(ha->address, a));
+	if (ha->interface[0])
+		fprintf(out, " interface %.*s", (int)sizeof(ha->interface), ha->interface);
+	fprintf(out, " home-network ");
+	print_prefix(out, &ha->home_network);
+	fprintf(out, " max-registration-lifetime %u max-bindings %u max-total-bindings %u",
+		ha->max_lifetime, ha->max_bindings, ha->max_total_bindings);
+	fprintf(out, " reverse-tunnel %s reverse-tunnel-required %s", yesno(ha->reverse_tunnel),
+		yesno(ha->reverse_tunnel_required));
+	fprintf(out, " minimal-encapsulation %s gre-encapsulation %s broadcast %s collocated %s\n",
+		yesno(ha->encaps_minimal), yesno(ha->encaps_gre), yesno(ha->broadcast),
+		yesno(ha->collocated));
+	for (i = 0; i < ha->n_virtual_networks; i++) {
+		fprintf(out, "virtual-network ");
+		print_prefix(out, &ha->virtual_networks[i]);
+		fputc('\n', out);
+	}
+	fprintf(out, "care-of-access default %s\n", ha->access_default_permit ? "permit" : "deny");
+	for (i = 0; i < ha->n_access; i++) {
+		fprintf(out, "  %s ", ha->access[i].permit ? "permit" : "deny");
+		print_prefix(out, &ha->access[i].net);
+		fputc('\n', out);
+	}
+	for (i = 0; i < ha->n_nodes; i++)
+		print_node(out, ha, &ha->nodes[i]);
+}
+
+void conf_print(const struct conf *c, FILE *out)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	fprintf(out, "general log-level %s state-dir %s control-socket %s allow-reserved-spi %s\n",
+		level_name(c->log_level), c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR,
+		c->control_socket ? c->control_socket : MIP_CONF_DEFAULT_SOCKET,
+		yesno(c->allow_reserved_spi));
+	if (c->ha.enabled)
+		print_ha(out, &c->ha);
+	for (i = 0; i < c->n_peers; i++) {
+		fprintf(out, "peer %s\n", ntoa(c->peers[i].addr, a));
+		print_sas(out, c->peers[i].sas, c->peers[i].n_sas);
+	}
+}

@@ -1,1 +1,220 @@
-/* placeholder */ typedef int mip_placeholder_daemon;
+/* The mipagent daemon (see daemon.h). */
+#include "config.h"
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <arpa/inet.h>
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "net.h"
+#include "wire.h"
+
+#define RECV_BATCH 64
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mipagent [-fnvhV] [-c FILE] [-d LEVEL]\n"
+		"  -c FILE   configuration file (default " MIP_CONF_DEFAULT_PATH ")\n"
+		"  -f        stay in the foreground and log to stderr\n"
+		"  -n        check the configuration and exit (-v: print it normalised)\n"
+		"  -d LEVEL  log level: 0 error, 1 warning, 2 info, 3 debug\n"
+		"  -h        this help;  -V  version\n");
+}
+
+int daemon_parse_args(struct mip_daemon *d, int argc, char **argv)
+{
+	int c;
+
+	memset(d, 0, sizeof(*d));
+	d->conf_path = MIP_CONF_DEFAULT_PATH;
+	d->debug_level = -1;
+	d->udp_fd = d->sig_fd = -1;
+	while ((c = getopt(argc, argv, "c:fnvd:hV")) != -1) {
+		switch (c) {
+		case 'c': d->conf_path = optarg; break;
+		case 'f': d->foreground = true; break;
+		case 'n': d->check_only = true; break;
+		case 'v': d->verbose = true; break;
+		case 'd': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 0 || v > 3) {
+				fprintf(stderr, "mipagent: -d takes a level from 0 to 3\n");
+				return -1;
+			}
+			d->debug_level = (int)v;
+			break;
+		}
+		case 'h': usage(stdout); return 1;
+		case 'V': printf("mipagent %s\n", PACKAGE_VERSION); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static struct conf *daemon_load_conf(const char *path)
+{
+	struct conf *c = conf_parse_file(path, stderr);
+
+	if (c && conf_check(c, stderr) != 0) {
+		conf_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void daemon_udp_readable(struct ev_io *io, uint32_t events)
+{
+	struct mip_daemon *d = container_of(io, struct mip_daemon, udp_io);
+	uint8_t buf[4096];
+	struct mip_pkt_info pi;
+
+	(void)events;
+	for (int i = 0; i < RECV_BATCH; i++) {
+		ssize_t n = net_udp_recv(d->udp_fd, buf, sizeof(buf), &pi);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EMSGSIZE)
+				log_warn("net", "recvmsg");
+			if (errno != EMSGSIZE)
+				return;
+			continue;
+		}
+		if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->ha_up)
+			ha_handle_request(&d->ha, buf, (size_t)n, &pi);
+		else
+			log_debug("net", "ignored a datagram of type %u", n > 0 ? buf[0] : 0);
+	}
+}
+
+static void daemon_signal(struct ev_io *io, uint32_t events)
+{
+	struct mip_daemon *d = container_of(io, struct mip_daemon, sig_io);
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("main", "signal %u: shutting down", si.ssi_signo);
+			ev_stop(&d->loop);
+			break;
+		case SIGHUP:
+			log_info("main", "SIGHUP: reload is not supported yet; configuration unchanged");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int daemon_signals(struct mip_daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0) {
+		log_warn("main", "signalfd");
+		return -1;
+	}
+	d->sig_io.fd = d->sig_fd;
+	d->sig_io.cb = daemon_signal;
+	return ev_add(&d->loop, &d->sig_io, EPOLLIN);
+}
+
+static int daemon_start(struct mip_daemon *d)
+{
+	struct mip_io_ops io = { .send = net_udp_send, .ctx = &d->udp_fd };
+	struct in_addr any = { .s_addr = INADDR_ANY };
+
+	if (ev_init(&d->loop) < 0 || daemon_signals(d) < 0)
+		return -1;
+	d->udp_fd = net_udp_open(any, MIP_UDP_PORT);
+	if (d->udp_fd < 0)
+		return -1;
+	d->udp_io.fd = d->udp_fd;
+	d->udp_io.cb = daemon_udp_readable;
+	if (ev_add(&d->loop, &d->udp_io, EPOLLIN) < 0)
+		return -1;
+	if (d->conf->ha.enabled) {
+		if (ha_init(&d->ha, d->conf, &d->loop.timers, &io) < 0) {
+			log_warnx("main", "cannot set up the home agent");
+			return -1;
+		}
+		d->ha_up = true;
+		char addr[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &d->conf->ha.address, addr, sizeof(addr));
+		inet_ntop(AF_INET, &d->conf->ha.home_network.addr, net, sizeof(net));
+		log_info("main", "home agent %s on %s, home network %s/%u, %zu mobile node entries",
+			 addr, d->conf->ha.interface, net, d->conf->ha.home_network.len,
+			 d->conf->ha.n_nodes);
+	}
+	d->ctl = ctl_server_open(d->conf->control_socket, &d->loop, d);
+	if (!d->ctl)
+		return -1;
+	return 0;
+}
+
+static void daemon_stop(struct mip_daemon *d)
+{
+	ctl_server_close(d->ctl);
+	if (d->ha_up)
+		ha_free(&d->ha);
+	if (d->udp_fd >= 0)
+		close(d->udp_fd);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	ev_free(&d->loop);
+	conf_free(d->conf);
+}
+
+int daemon_run(struct mip_daemon *d)
+{
+	int rc = 1;
+
+	d->conf = daemon_load_conf(d->conf_path);
+	if (!d->conf)
+		return 1;
+	if (d->check_only) {
+		if (d->verbose)
+			conf_print(d->conf, stdout);
+		else
+			fprintf(stderr, "%s: configuration OK\n", d->conf_path);
+		conf_free(d->conf);
+		return 0;
+	}
+	log_init("mipagent", d->foreground, d->debug_level >= 0 ? d->debug_level : d->conf->log_level);
+	if (!d->foreground && daemon(0, 0) < 0) {
+		log_warn("main", "daemon");
+		conf_free(d->conf);
+		return 1;
+	}
+	if (daemon_start(d) == 0) {
+		log_info("main", "mipagent %s started", PACKAGE_VERSION);
+		rc = ev_run(&d->loop) == 0 ? 0 : 1;
+	}
+	daemon_stop(d);
+	log_info("main", "stopped");
+	return rc;
+}

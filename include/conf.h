@@ -20,6 +20,7 @@
 struct conf_prefix {
 	struct in_addr addr;   /* network address (host bits zero after checking) */
 	uint8_t len;           /* prefix length 0..32 */
+	int line;              /* of the element that set it (0: unknown) */
 };
 
 /* A mobility security association (the mipSecAssocTable row). */

@@ -1,1 +1,47 @@
-/* placeholder */
+/* Agent-wide counters: one enum that maps one-to-one onto MIP-MIB objects
+ * (RFC 2006), read by the SNMP subagent and mipagentstat alike.  Counters
+ * with an empty MIB name are mipagent's own. */
+#ifndef MIP_COUNTERS_H
+#define MIP_COUNTERS_H
+
+#include <stdint.h>
+
+/* X(enum suffix, MIB object name, description) */
+#define MIP_COUNTERS(X)                                                                      \
+	X(SEC_TOTAL_VIOLATIONS, "mipSecTotalViolations", "security violations")              \
+	X(HA_REG_ACCEPTED, "haRegistrationAccepted", "requests accepted (code 0)")           \
+	X(HA_MULTI_BINDING_UNSUPPORTED, "haMultiBindingUnsupported", "accepted without simultaneous bindings (code 1)") \
+	X(HA_REASON_UNSPECIFIED, "haReasonUnspecified", "denied, reason unspecified (128)")   \
+	X(HA_ADM_PROHIBITED, "haAdmProhibited", "denied, administratively prohibited (129)") \
+	X(HA_INSUFFICIENT_RESOURCE, "haInsufficientResource", "denied, insufficient resources (130)") \
+	X(HA_MN_AUTH_FAILURE, "haMNAuthenticationFailure", "denied, mobile node failed authentication (131)") \
+	X(HA_FA_AUTH_FAILURE, "haFAAuthenticationFailure", "denied, foreign agent failed authentication (132)") \
+	X(HA_ID_MISMATCH, "haIDMismatch", "denied, identification mismatch (133)")           \
+	X(HA_POORLY_FORMED, "haPoorlyFormedRequest", "denied, poorly formed request (134)")  \
+	X(HA_TOO_MANY_BINDINGS, "haTooManyBindings", "denied, too many bindings (135)")      \
+	X(HA_UNKNOWN_HA, "haUnknownHA", "denied, unknown home agent address (136)")          \
+	X(HA_GRATUITOUS_ARPS, "haGratuitiousARPsSent", "gratuitous ARPs sent")               \
+	X(HA_PROXY_ARPS, "haProxyARPsSent", "proxy ARP entries installed")                   \
+	X(HA_REG_REQUESTS, "haRegRequestsReceived", "registration requests received")        \
+	X(HA_DEREG_REQUESTS, "haDeRegRequestsReceived", "deregistration requests received")  \
+	X(HA_REG_REPLIES, "haRegRepliesSent", "registration replies sent")                   \
+	X(HA_DEREG_REPLIES, "haDeRegRepliesSent", "deregistration replies sent")             \
+	X(HA_DENIED_OTHER, "", "denied with a reverse-tunnelling code (137-139)")            \
+	X(HA_DISCARDED, "", "requests silently discarded")                                   \
+	X(HA_BINDINGS_EXPIRED, "", "bindings expired")
+
+enum mip_counter {
+#define X(name, mib, desc) MIP_CTR_##name,
+	MIP_COUNTERS(X)
+#undef X
+	MIP_CTR_COUNT
+};
+
+extern uint32_t mip_counters[MIP_CTR_COUNT];
+
+static inline void mip_count(enum mip_counter c) { mip_counters[c]++; }
+const char *mip_counter_mib_name(enum mip_counter c);
+const char *mip_counter_desc(enum mip_counter c);
+void mip_counters_reset(void);
+
+#endif
