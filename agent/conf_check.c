@@ -333,11 +333,18 @@ static void report_overlap(struct cctx *k, const struct conf_node *x, const stru
 			early->line);
 }
 
+static bool overlaps(const struct conf_node *top, const struct conf_node *n)
+{
+	return top && host(n->first) <= host(top->last);
+}
+
 /* Sort by first address; then a node overlaps an earlier one iff it starts
- * at or before the highest last address seen so far. */
+ * at or before the highest last address seen so far.  Each node is compared
+ * with the two earlier nodes reaching highest, so every overlapping node is
+ * reported in O(n log n), though not every overlapping pair. */
 static void check_overlaps(struct cctx *k, struct conf_home_agent *ha)
 {
-	const struct conf_node *top = NULL;
+	const struct conf_node *top = NULL, *second = NULL;
 	size_t i;
 
 	if (ha->n_nodes > 1)
@@ -347,10 +354,16 @@ static void check_overlaps(struct cctx *k, struct conf_home_agent *ha)
 
 		if (host(n->first) > host(n->last))
 			continue;
-		if (top && host(n->first) <= host(top->last))
+		if (overlaps(top, n))
 			report_overlap(k, top, n);
-		if (!top || host(n->last) > host(top->last))
+		if (overlaps(second, n))
+			report_overlap(k, second, n);
+		if (!top || host(n->last) > host(top->last)) {
+			second = top;
 			top = n;
+		} else if (!second || host(n->last) > host(second->last)) {
+			second = n;
+		}
 	}
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include "conf.h"
 #include "log.h"
 
@@ -20,6 +21,22 @@ static const char *level_name(int level)
 	if (level < 0 || level >= (int)(sizeof(names) / sizeof(names[0])))
 		return "?";
 	return names[level];
+}
+
+/* A path or NAI: as is, or double-quoted with escapes if it has blanks or quotes. */
+static void print_str(FILE *out, const char *s)
+{
+	if (!strpbrk(s, " \t\"\\")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
 }
 
 static const char *ntoa(struct in_addr a, char *buf)
@@ -58,8 +75,10 @@ static void print_node(FILE *out, const struct conf_home_agent *ha, const struct
 	fprintf(out, "mobile-node %s", ntoa(n->first, a));
 	if (n->last.s_addr != n->first.s_addr)
 		fprintf(out, "-%s", ntoa(n->last, b));
-	if (n->nai)
-		fprintf(out, " nai %s", n->nai);
+	if (n->nai) {
+		fprintf(out, " nai ");
+		print_str(out, n->nai);
+	}
 	fprintf(out, " max-registration-lifetime %u max-bindings %u roam %s\n",
 		n->max_lifetime ? n->max_lifetime : ha->max_lifetime,
 		n->max_bindings ? n->max_bindings : ha->max_bindings, yesno(n->roam));
@@ -103,10 +122,11 @@ void conf_print(const struct conf *c, FILE *out)
 	char a[INET_ADDRSTRLEN];
 	size_t i;
 
-	fprintf(out, "general log-level %s state-dir %s control-socket %s allow-reserved-spi %s\n",
-		level_name(c->log_level), c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR,
-		c->control_socket ? c->control_socket : MIP_CONF_DEFAULT_SOCKET,
-		yesno(c->allow_reserved_spi));
+	fprintf(out, "general log-level %s state-dir ", level_name(c->log_level));
+	print_str(out, c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR);
+	fprintf(out, " control-socket ");
+	print_str(out, c->control_socket ? c->control_socket : MIP_CONF_DEFAULT_SOCKET);
+	fprintf(out, " allow-reserved-spi %s\n", yesno(c->allow_reserved_spi));
 	if (c->ha.enabled)
 		print_ha(out, &c->ha);
 	for (i = 0; i < c->n_peers; i++) {

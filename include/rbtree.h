@@ -1,8 +1,8 @@
-/* Red-black trees: the BSD <sys/tree.h> macros from libbsd. */
+/* Red-black trees: the BSD <sys/tree.h> macros from libbsd (header only). */
 #ifndef MIP_RBTREE_H
 #define MIP_RBTREE_H
 
-#include <sys/tree.h>
+#include <bsd/sys/tree.h>
 #ifndef __unused
 #define __unused __attribute__((__unused__))
 #endif
