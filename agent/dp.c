@@ -1,0 +1,1 @@
+/* placeholder */ typedef int mip_placeholder_dp;

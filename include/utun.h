@@ -1,0 +1,58 @@
+/* The userspace tunnel engine: a TUN device plus raw IPv4 sockets (protocols
+ * 4, 55 and 47) doing IP-in-IP (RFC 2003), minimal encapsulation (RFC 2004)
+ * and GRE (RFC 2784) in the daemon, for kernels without tunnel modules.
+ *
+ * Outbound: packets the kernel routes into the TUN device are looked up by
+ * inner destination (forward tunnels: home agent -> care-of address), then by
+ * inner source (reverse tunnels: foreign agent -> home agent), and sent
+ * encapsulated to every tunnel end found (several for simultaneous bindings).
+ * Inbound: encapsulated packets from a known peer to a local tunnel end are
+ * checked, decapsulated and written into the TUN device, so the kernel
+ * forwards them on. */
+#ifndef MIP_UTUN_H
+#define MIP_UTUN_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct ev_loop;
+struct utun;
+
+enum dp_encap {
+	DP_ENCAP_IPIP = 0,
+	DP_ENCAP_MINIMAL,
+	DP_ENCAP_GRE,
+};
+
+struct utun_stats {
+	uint64_t encap_pkts, encap_bytes, decap_pkts, decap_bytes;
+	uint64_t no_route, bad_inner, too_big, icmp_relayed, send_errors;
+};
+
+/** Create the TUN device (name pattern like "mip%d") and the raw sockets,
+ *  and watch them in @loop.  NULL on failure (logged). */
+struct utun *utun_open(const char *name_pattern, struct ev_loop *loop, int mtu);
+void utun_close(struct utun *u);
+const char *utun_ifname(const struct utun *u);
+int utun_ifindex(const struct utun *u);
+
+/** Forward tunnel: inner packets to @inner_dst go encapsulated from @local to
+ *  @remote.  Adding a second @remote for the same @inner_dst duplicates the
+ *  traffic (simultaneous bindings). */
+int utun_fwd_add(struct utun *u, struct in_addr inner_dst, struct in_addr local,
+		 struct in_addr remote, enum dp_encap encap);
+int utun_fwd_del(struct utun *u, struct in_addr inner_dst, struct in_addr remote);
+/** Reverse tunnel: inner packets from @inner_src go encapsulated from @local to @remote. */
+int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
+		 struct in_addr remote, enum dp_encap encap);
+int utun_rev_del(struct utun *u, struct in_addr inner_src);
+/** Accept encapsulated packets from @remote to @local whose inner source
+ *  (@inner_src, INADDR_ANY: any) or inner destination (@inner_dst, INADDR_ANY:
+ *  any) match; reference counted per (remote, local, inner_src, inner_dst). */
+int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
+		   struct in_addr inner_src, struct in_addr inner_dst);
+int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
+		   struct in_addr inner_src, struct in_addr inner_dst);
+void utun_get_stats(const struct utun *u, struct utun_stats *st);
+
+#endif
