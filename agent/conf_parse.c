@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ struct pctx {
 	FILE *err;
 	int errors;
 	struct conf *c;
+	long last_line;           /* where the last SAX event ended */
+	xmlSAXHandler sax;        /* libxml2's handlers, which ours wrap */
 };
 
 /* ---- error reporting ---- */
@@ -119,6 +122,125 @@ static xmlParserInputPtr no_entity_loader(const char *url, const char *id, xmlPa
 		     "external entity \"%s\" not loaded: external entities are disabled",
 		     url ? url : id ? id : "?");
 	return NULL;
+}
+
+/* ---- start lines ----
+ * libxml2 gives an element the line where its start tag ends.  Nothing but
+ * markup lies between the end of one SAX event and the start of the next
+ * inside the root, so these wrappers note where each event ends and store the
+ * start line of each element and text node in its _private field. */
+
+static struct pctx *sax_pctx(void *ctx)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	return ctxt->_private;
+}
+
+static void sax_mark(void *ctx)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct pctx *p = ctxt->_private;
+
+	if (ctxt->input)
+		p->last_line = ctxt->input->line;
+}
+
+static void set_line(xmlNode *n, long line)
+{
+	if (n && !n->_private && line > 0)
+		n->_private = (void *)(intptr_t)line;
+}
+
+static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+		      int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
+		      const xmlChar **attrs)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct pctx *p = sax_pctx(ctx);
+	xmlNode *parent = ctxt->node;
+
+	p->sax.startElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
+	if (parent && ctxt->node != parent)   /* not the root: its prolog has skipped blanks */
+		set_line(ctxt->node, p->last_line);
+	sax_mark(ctx);
+}
+
+static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	sax_pctx(ctx)->sax.endElementNs(ctx, name, prefix, uri);
+	sax_mark(ctx);
+}
+
+static void sax_text(void *ctx, const xmlChar *ch, int len, charactersSAXFunc fn)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct pctx *p = sax_pctx(ctx);
+	xmlNode *parent = ctxt->node;
+
+	fn(ctx, ch, len);
+	if (parent && parent->last && parent->last->type == XML_TEXT_NODE)
+		set_line(parent->last, p->last_line);
+	sax_mark(ctx);
+}
+
+static void sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+	sax_text(ctx, ch, len, sax_pctx(ctx)->sax.characters);
+}
+
+static void sax_blanks(void *ctx, const xmlChar *ch, int len)
+{
+	sax_text(ctx, ch, len, sax_pctx(ctx)->sax.ignorableWhitespace);
+}
+
+static void sax_cdata(void *ctx, const xmlChar *value, int len)
+{
+	sax_pctx(ctx)->sax.cdataBlock(ctx, value, len);
+	sax_mark(ctx);
+}
+
+static void sax_comment(void *ctx, const xmlChar *value)
+{
+	sax_pctx(ctx)->sax.comment(ctx, value);
+	sax_mark(ctx);
+}
+
+static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	sax_pctx(ctx)->sax.processingInstruction(ctx, target, data);
+	sax_mark(ctx);
+}
+
+static void sax_reference(void *ctx, const xmlChar *name)
+{
+	sax_pctx(ctx)->sax.reference(ctx, name);
+	sax_mark(ctx);
+}
+
+/* Install the wrappers (and our error handler) on @ctxt's SAX handler. */
+static void sax_wrap(struct pctx *p, xmlParserCtxtPtr ctxt)
+{
+	xmlSAXHandler *h = ctxt->sax;
+
+	p->sax = *h;
+	h->serror = xml_ctxt_error;
+	if (h->startElementNs)
+		h->startElementNs = sax_start;
+	if (h->endElementNs)
+		h->endElementNs = sax_end;
+	if (h->characters)
+		h->characters = sax_characters;
+	if (h->ignorableWhitespace)
+		h->ignorableWhitespace = sax_blanks;
+	if (h->cdataBlock)
+		h->cdataBlock = sax_cdata;
+	if (h->comment)
+		h->comment = sax_comment;
+	if (h->processingInstruction)
+		h->processingInstruction = sax_pi;
+	if (h->reference)
+		h->reference = sax_reference;
 }
 
 /* Copy @s for a message: printable, quotes escaped, at most about 40 characters. */
@@ -448,6 +570,8 @@ struct elem_def {
 
 static long line_of(xmlNode *n)
 {
+	if (n->_private)
+		return (long)(intptr_t)n->_private;
 	return xmlGetLineNo(n);
 }
 
@@ -782,19 +906,25 @@ static bool blank(const xmlChar *s)
 	return true;
 }
 
-/* The line of the first non-blank character of text node @k: libxml2
- * records the line where the text ended. */
-static long text_line(xmlNode *k, xmlNode *parent)
+/* The line of the first non-blank character of text node @k. */
+static long text_line(xmlNode *k)
 {
 	const xmlChar *s = k->content;
-	long line = line_of(k);
+	long line;
 
-	while (s && *s && isspace(*s))
-		s++;
-	for (; s && *s; s++)
-		if (*s == '\n')
-			line--;
-	return line < line_of(parent) ? line_of(parent) : line;
+	if (!k->_private) {
+		/* libxml2's line: where the text ended */
+		line = xmlGetLineNo(k);
+		while (s && *s && isspace(*s))
+			s++;
+		for (; s && *s; s++)
+			line -= *s == '\n';
+		return line;
+	}
+	line = (long)(intptr_t)k->_private;
+	for (; s && *s && isspace(*s); s++)
+		line += *s == '\n';
+	return line;
 }
 
 static void walk(struct pctx *p, const struct elem_def *d, xmlNode *n, void *parent);
@@ -811,7 +941,7 @@ static void walk_children(struct pctx *p, const struct elem_def *d, xmlNode *n, 
 		if ((k->type == XML_TEXT_NODE && !blank(k->content)) ||
 		    k->type == XML_CDATA_SECTION_NODE || k->type == XML_ENTITY_REF_NODE) {
 			if (!text_reported)
-				perr(p, k->type == XML_TEXT_NODE ? text_line(k, n) : line_of(k),
+				perr(p, k->type == XML_TEXT_NODE ? text_line(k) : line_of(k),
 				     "unexpected text in <%s>", d->name);
 			text_reported = true;
 			continue;
@@ -911,7 +1041,7 @@ static struct conf *parse_buffer(struct pctx *p, const char *xml, size_t len)
 	ctxt = xmlNewParserCtxt();
 	if (ctxt) {
 		ctxt->_private = p;
-		ctxt->sax->serror = xml_ctxt_error;
+		sax_wrap(p, ctxt);
 		doc = xmlCtxtReadMemory(ctxt, xml, (int)len, p->name, NULL, CONF_XML_OPTIONS);
 		ctxt->_private = NULL;
 	} else {

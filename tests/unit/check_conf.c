@@ -661,7 +661,7 @@ static const struct err_case check_cases[] = {
 	  "<mobile-node address=\"192.0.2.10\">" SA(1) SA(1) "</mobile-node>\n"
 	  "<mobile-node first=\"192.0.2.9\" last=\"192.0.2.12\" nai=\"x\"/>\n"
 	  "<mobile-node address=\"10.0.0.1\">" SA(300) "</mobile-node>\n"
-	  "</home-agent>\n<peer address=\"10.0.0.2\"/>\n</mipagent>", 10,
+	  "</home-agent>\n<peer address=\"10.0.0.2\"/>\n</mipagent>", 9,
 	  "test.xml:7: peer 10.0.0.2 has no security-association" },
 };
 
