@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include "conf.h"
@@ -20,7 +21,7 @@
 #define CONF_MAX_FILE (16 * 1024 * 1024)
 #define CONF_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES)
 #define CONF_MAX_ATTRS 32      /* attributes per element: one bit each in a mask */
-#define CONF_MAX_CHILDREN 16   /* child element kinds per element */
+#define CONF_MAX_CHILDREN 16   /* child element kinds per element (duplicate tracking) */
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct pctx {
@@ -28,8 +29,8 @@ struct pctx {
 	FILE *err;
 	int errors;
 	struct conf *c;
-	long last_line;           /* where the last SAX event ended */
-	xmlSAXHandler sax;        /* libxml2's handlers, which ours wrap */
+	xmlParserCtxtPtr ctxt;    /* the document's parser context */
+	long last_line;           /* where its last SAX event ended */
 };
 
 /* ---- error reporting ---- */
@@ -97,6 +98,8 @@ static void xml_global_error(void *user, xmlErrorPtr e)
 	}
 }
 
+static void xml_generic_error(void *user, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void xml_generic_error(void *user, const char *fmt, ...)
 {
 	struct pctx *p = user;
@@ -127,22 +130,25 @@ static xmlParserInputPtr no_entity_loader(const char *url, const char *id, xmlPa
 /* ---- start lines ----
  * libxml2 gives an element the line where its start tag ends.  Nothing but
  * markup lies between the end of one SAX event and the start of the next
- * inside the root, so these wrappers note where each event ends and store the
- * start line of each element and text node in its _private field. */
+ * inside the root, so these wrappers of the default SAX2 handlers note where
+ * each event ends and store the start line of each element and text node in
+ * its _private field.  Events from entity sub-parsers (another context) are
+ * passed through untracked. */
 
 static struct pctx *sax_pctx(void *ctx)
 {
 	xmlParserCtxtPtr ctxt = ctx;
+	struct pctx *p = ctxt->_private;
 
-	return ctxt->_private;
+	return p && p->ctxt == ctxt ? p : NULL;
 }
 
 static void sax_mark(void *ctx)
 {
 	xmlParserCtxtPtr ctxt = ctx;
-	struct pctx *p = ctxt->_private;
+	struct pctx *p = sax_pctx(ctx);
 
-	if (ctxt->input)
+	if (p && ctxt->input)
 		p->last_line = ctxt->input->line;
 }
 
@@ -160,61 +166,51 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, con
 	struct pctx *p = sax_pctx(ctx);
 	xmlNode *parent = ctxt->node;
 
-	p->sax.startElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
-	if (parent && ctxt->node != parent)   /* not the root: its prolog has skipped blanks */
+	xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
+	if (p && parent && ctxt->node != parent)   /* not the root: blanks before it are skipped */
 		set_line(ctxt->node, p->last_line);
 	sax_mark(ctx);
 }
 
 static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
 {
-	sax_pctx(ctx)->sax.endElementNs(ctx, name, prefix, uri);
-	sax_mark(ctx);
-}
-
-static void sax_text(void *ctx, const xmlChar *ch, int len, charactersSAXFunc fn)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct pctx *p = sax_pctx(ctx);
-	xmlNode *parent = ctxt->node;
-
-	fn(ctx, ch, len);
-	if (parent && parent->last && parent->last->type == XML_TEXT_NODE)
-		set_line(parent->last, p->last_line);
+	xmlSAX2EndElementNs(ctx, name, prefix, uri);
 	sax_mark(ctx);
 }
 
 static void sax_characters(void *ctx, const xmlChar *ch, int len)
 {
-	sax_text(ctx, ch, len, sax_pctx(ctx)->sax.characters);
-}
+	xmlParserCtxtPtr ctxt = ctx;
+	struct pctx *p = sax_pctx(ctx);
+	xmlNode *parent = ctxt->node;
 
-static void sax_blanks(void *ctx, const xmlChar *ch, int len)
-{
-	sax_text(ctx, ch, len, sax_pctx(ctx)->sax.ignorableWhitespace);
+	xmlSAX2Characters(ctx, ch, len);
+	if (p && parent && parent->last && parent->last->type == XML_TEXT_NODE)
+		set_line(parent->last, p->last_line);
+	sax_mark(ctx);
 }
 
 static void sax_cdata(void *ctx, const xmlChar *value, int len)
 {
-	sax_pctx(ctx)->sax.cdataBlock(ctx, value, len);
+	xmlSAX2CDataBlock(ctx, value, len);
 	sax_mark(ctx);
 }
 
 static void sax_comment(void *ctx, const xmlChar *value)
 {
-	sax_pctx(ctx)->sax.comment(ctx, value);
+	xmlSAX2Comment(ctx, value);
 	sax_mark(ctx);
 }
 
 static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
-	sax_pctx(ctx)->sax.processingInstruction(ctx, target, data);
+	xmlSAX2ProcessingInstruction(ctx, target, data);
 	sax_mark(ctx);
 }
 
 static void sax_reference(void *ctx, const xmlChar *name)
 {
-	sax_pctx(ctx)->sax.reference(ctx, name);
+	xmlSAX2Reference(ctx, name);
 	sax_mark(ctx);
 }
 
@@ -223,23 +219,23 @@ static void sax_wrap(struct pctx *p, xmlParserCtxtPtr ctxt)
 {
 	xmlSAXHandler *h = ctxt->sax;
 
-	p->sax = *h;
+	p->ctxt = ctxt;
 	h->serror = xml_ctxt_error;
-	if (h->startElementNs)
+	if (h->startElementNs == xmlSAX2StartElementNs)
 		h->startElementNs = sax_start;
-	if (h->endElementNs)
+	if (h->endElementNs == xmlSAX2EndElementNs)
 		h->endElementNs = sax_end;
-	if (h->characters)
+	if (h->characters == xmlSAX2Characters)
 		h->characters = sax_characters;
-	if (h->ignorableWhitespace)
-		h->ignorableWhitespace = sax_blanks;
-	if (h->cdataBlock)
+	if (h->ignorableWhitespace == xmlSAX2Characters)
+		h->ignorableWhitespace = sax_characters;
+	if (h->cdataBlock == xmlSAX2CDataBlock)
 		h->cdataBlock = sax_cdata;
-	if (h->comment)
+	if (h->comment == xmlSAX2Comment)
 		h->comment = sax_comment;
-	if (h->processingInstruction)
+	if (h->processingInstruction == xmlSAX2ProcessingInstruction)
 		h->processingInstruction = sax_pi;
-	if (h->reference)
+	if (h->reference == xmlSAX2Reference)
 		h->reference = sax_reference;
 }
 
@@ -837,7 +833,7 @@ static const struct attr_def *find_attr(const struct elem_def *d, xmlAttr *a, un
 
 	if (a->ns)
 		return NULL;
-	for (i = 0; d->attrs[i].name; i++) {
+	for (i = 0; d->attrs[i].name && i < CONF_MAX_ATTRS; i++) {
 		if (!strcmp(d->attrs[i].name, (const char *)a->name)) {
 			*bit = 1u << i;
 			return &d->attrs[i];
@@ -892,7 +888,7 @@ static unsigned parse_attrs(struct pctx *p, const struct elem_def *d, xmlNode *n
 		seen |= bit;
 		parse_attr(p, d, n, ad, a, obj);
 	}
-	for (i = 0; d->attrs[i].name; i++)
+	for (i = 0; d->attrs[i].name && i < CONF_MAX_ATTRS; i++)
 		if ((d->attrs[i].flags & ATTR_REQUIRED) && !(seen & (1u << i)))
 			perr(p, line_of(n), "<%s> needs the %s attribute", d->name, d->attrs[i].name);
 	return seen;
@@ -927,6 +923,15 @@ static long text_line(xmlNode *k)
 	return line;
 }
 
+static void unknown_element(struct pctx *p, xmlNode *k)
+{
+	if (k->ns && k->ns->href)
+		perr(p, line_of(k), "unknown element <%s> (in namespace %s)", (const char *)k->name,
+		     (const char *)k->ns->href);
+	else
+		perr(p, line_of(k), "unknown element <%s>", (const char *)k->name);
+}
+
 static void walk(struct pctx *p, const struct elem_def *d, xmlNode *n, void *parent);
 
 static void walk_children(struct pctx *p, const struct elem_def *d, xmlNode *n, void *obj)
@@ -938,8 +943,13 @@ static void walk_children(struct pctx *p, const struct elem_def *d, xmlNode *n, 
 	for (k = n->children; k; k = k->next) {
 		size_t i;
 
+		if (k->type == XML_ENTITY_REF_NODE) {
+			perr(p, line_of(k), "unexpected entity reference &%s; in <%s>",
+			     (const char *)k->name, d->name);
+			continue;
+		}
 		if ((k->type == XML_TEXT_NODE && !blank(k->content)) ||
-		    k->type == XML_CDATA_SECTION_NODE || k->type == XML_ENTITY_REF_NODE) {
+		    k->type == XML_CDATA_SECTION_NODE) {
 			if (!text_reported)
 				perr(p, k->type == XML_TEXT_NODE ? text_line(k) : line_of(k),
 				     "unexpected text in <%s>", d->name);
@@ -952,15 +962,16 @@ static void walk_children(struct pctx *p, const struct elem_def *d, xmlNode *n, 
 			if (!k->ns && !strcmp(d->children[i]->name, (const char *)k->name))
 				break;
 		if (!d->children || !d->children[i]) {
-			perr(p, line_of(k), "unknown element <%s>", (const char *)k->name);
+			unknown_element(p, k);
 			continue;
 		}
-		if (d->children[i]->once && first_line[i]) {
+		if (d->children[i]->once && i < CONF_MAX_CHILDREN && first_line[i]) {
 			perr(p, line_of(k), "duplicate <%s> (first at line %ld)",
 			     d->children[i]->name, first_line[i]);
 			continue;
 		}
-		first_line[i] = line_of(k) > 0 ? line_of(k) : 1;
+		if (i < CONF_MAX_CHILDREN)
+			first_line[i] = line_of(k) > 0 ? line_of(k) : 1;
 		walk(p, d->children[i], k, obj);
 	}
 }
@@ -1001,7 +1012,12 @@ static void build(struct pctx *p, xmlDoc *doc)
 		perr(p, 0, "no root element");
 		return;
 	}
-	if (root->ns || strcmp((const char *)root->name, root_elem.name)) {
+	if (root->ns && root->ns->href) {
+		perr(p, line_of(root), "root element <%s> must not be in a namespace (%s)",
+		     (const char *)root->name, (const char *)root->ns->href);
+		return;
+	}
+	if (strcmp((const char *)root->name, root_elem.name)) {
 		perr(p, line_of(root), "root element must be <%s>, not <%s>", root_elem.name,
 		     (const char *)root->name);
 		return;

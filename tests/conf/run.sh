@@ -26,10 +26,11 @@ schema=$srcdir/conf/mipagent.rng
 
 # The command is split into words; a relative program path is made absolute
 # because the cases run from inside tests/conf.
-set -- ${MIPAGENT_CHECK_CMD:-"$builddir/mipagent -n"}
+cmd=${MIPAGENT_CHECK_CMD:-$builddir/mipagent -n}
+# shellcheck disable=SC2086
+set -- $cmd
 prog=$1
-shift
-args=$*
+shift   # "$@": the command's arguments from here on
 case $prog in
 /*) ;;
 */*) prog=$PWD/$prog ;;
@@ -78,7 +79,7 @@ for xml in *.xml; do
 	[ -f "$xml" ] || continue
 	name=${xml%.xml}
 	if [ -f "$name.out" ]; then
-		"$prog" $args -v -c "$xml" >"$tmp/out" 2>"$tmp/stderr"
+		"$prog" "$@" -v -c "$xml" >"$tmp/out" 2>"$tmp/stderr"
 		rc=$?
 		if [ "$rc" -ne 0 ]; then
 			fail "$name" "exit status $rc, expected 0" "$tmp/stderr"
@@ -96,7 +97,7 @@ for xml in *.xml; do
 			fi
 		fi
 	elif [ -f "$name.err" ]; then
-		"$prog" $args -c "$xml" >/dev/null 2>"$tmp/stderr"
+		"$prog" "$@" -c "$xml" >/dev/null 2>"$tmp/stderr"
 		rc=$?
 		lines_starting "$xml:" "$tmp/stderr" >"$tmp/err"
 		if [ "$rc" -ne 1 ]; then
@@ -134,7 +135,7 @@ for xml in "$srcdir"/conf/*.xml "$srcdir"/conf/examples/*.xml; do
 			fail "$name (schema)" "rejected by mipagent.rng" "$tmp/lint"
 		fi
 	fi
-	"$prog" $args -c "$xml" >/dev/null 2>"$tmp/stderr"
+	"$prog" "$@" -c "$xml" >/dev/null 2>"$tmp/stderr"
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		pass "$name"
