@@ -127,7 +127,9 @@ static void ha_send_reply(struct mip_ha *ha, struct ha_req *r, uint8_t code, uin
 	};
 	struct mip_buf *b = &ha->out;
 
-	if (net_is_broadcast_or_multicast(to.src) || code == MIP_CODE_HA_UNKNOWN_HA)
+	/* §3.8.3.1: a request to a broadcast or multicast address is answered
+	 * from our unicast address */
+	if (!r->pi->unicast || code == MIP_CODE_HA_UNKNOWN_HA)
 		to.src = hc->address;
 	mip_buf_reset(b);
 	mip_build_reply(b, &rp);
@@ -257,12 +259,27 @@ static bool ha_id_valid(struct mip_ha *ha, const struct ha_req *r)
 	}
 }
 
+/* A foreign agent sharing an SA with us relayed the request: every reply to
+ * it carries a Foreign-Home extension (§3.8.1, §3.8.3.3 e), made with the SA
+ * the request named if we have it, else the peer's first. */
+static void ha_find_peer(struct mip_ha *ha, struct ha_req *r)
+{
+	const struct mip_ext_auth *e = &r->rq.ext.fa_ha;
+
+	r->peer = conf_find_peer(ha->conf, r->pi->src);
+	if (!r->peer)
+		return;
+	if (e->present)
+		r->peer_sa = conf_find_sa(r->peer->sas, r->peer->n_sas, e->spi);
+	if (!r->peer_sa)
+		r->peer_sa = &r->peer->sas[0];
+}
+
 /* §3.8.2.1 c, d: the Foreign-Home authentication.  Returns true to go on. */
 static bool ha_check_fa_auth(struct mip_ha *ha, struct ha_req *r)
 {
 	const struct mip_ext_auth *e = &r->rq.ext.fa_ha;
 
-	r->peer = conf_find_peer(ha->conf, r->pi->src);
 	if (!r->peer) {
 		if (r->rq.ext.n_fa_ha) {
 			ha_violation(r, MIP_VIOL_NO_SA, e->spi);
@@ -271,18 +288,19 @@ static bool ha_check_fa_auth(struct mip_ha *ha, struct ha_req *r)
 		}
 		return true;
 	}
-	if (e->present)
-		r->peer_sa = conf_find_sa(r->peer->sas, r->peer->n_sas, e->spi);
 	if (r->rq.lifetime == 0)
 		return true;    /* the FA-HA check MAY be skipped on deregistration */
-	if (r->rq.ext.n_fa_ha != 1 || !r->peer_sa ||
-	    !mip_auth_verify(r->peer_sa->alg, r->peer_sa->key, r->peer_sa->keylen, r->msg, e)) {
-		ha_violation(r, !e->present ? MIP_VIOL_MISSING_EXT :
-				!r->peer_sa ? MIP_VIOL_BAD_SPI : MIP_VIOL_BAD_AUTHENTICATOR, e->spi);
-		if (!r->peer_sa)
-			r->peer_sa = &r->peer->sas[0];
-		ha_reply(ha, r, MIP_CODE_HA_FA_AUTH, 0);
-		return false;
+	{
+		const struct conf_sa *sa = e->present ?
+			conf_find_sa(r->peer->sas, r->peer->n_sas, e->spi) : NULL;
+
+		if (r->rq.ext.n_fa_ha != 1 || !sa ||
+		    !mip_auth_verify(sa->alg, sa->key, sa->keylen, r->msg, e)) {
+			ha_violation(r, !e->present ? MIP_VIOL_MISSING_EXT :
+					!sa ? MIP_VIOL_BAD_SPI : MIP_VIOL_BAD_AUTHENTICATOR, e->spi);
+			ha_reply(ha, r, MIP_CODE_HA_FA_AUTH, 0);
+			return false;
+		}
 	}
 	return true;
 }
@@ -302,7 +320,8 @@ static uint8_t ha_policy(struct mip_ha *ha, const struct ha_req *r)
 	const struct mip_reg_request *rq = &r->rq;
 	uint8_t f = rq->flags;
 
-	if (is_home_broadcast(hc, r->pi->dst) || rq->ha.s_addr != hc->address.s_addr)
+	if (!r->pi->unicast || is_home_broadcast(hc, r->pi->dst) ||
+	    rq->ha.s_addr != hc->address.s_addr)
 		return MIP_CODE_HA_UNKNOWN_HA;
 	if (r->cn->nai && rq->ext.nai &&
 	    (strlen(r->cn->nai) != rq->ext.nai_len || memcmp(r->cn->nai, rq->ext.nai, rq->ext.nai_len)))
@@ -341,6 +360,15 @@ access_ok:
 			return MIP_CODE_HA_RESOURCES;
 	}
 	return 0;
+}
+
+/* §3.8.2.2: code 1 when simultaneous bindings were asked for but are not
+ * available to this node. */
+static uint8_t ha_accept_code(const struct mip_ha *ha, const struct ha_req *r)
+{
+	if ((r->rq.flags & MIP_RRQ_S) && node_max_bindings(&ha->conf->ha, r->cn) <= 1)
+		return MIP_CODE_ACCEPTED_NO_SIMUL;
+	return MIP_CODE_ACCEPTED;
 }
 
 /* A request equal in home address, care-of address and Identification to an
@@ -413,8 +441,7 @@ static void ha_accept(struct mip_ha *ha, struct ha_req *r)
 		return;
 	}
 	ha_event(fresh ? MIP_EV_BINDING_ADDED : MIP_EV_BINDING_RENEWED, b);
-	ha_reply(ha, r, (rq->flags & MIP_RRQ_S) && !simul ? MIP_CODE_ACCEPTED_NO_SIMUL
-							    : MIP_CODE_ACCEPTED, granted);
+	ha_reply(ha, r, ha_accept_code(ha, r), granted);
 }
 
 void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
@@ -434,6 +461,7 @@ void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
 		return;
 	}
 	mip_count(r.rq.lifetime == 0 ? MIP_CTR_HA_DEREG_REQUESTS : MIP_CTR_HA_REG_REQUESTS);
+	ha_find_peer(ha, &r);
 	r.cn = conf_find_node(&ha->conf->ha, r.rq.hoa);
 	if (!r.cn) {
 		/* no security association with this node: silently discard */
@@ -466,7 +494,7 @@ void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
 	if (dup) {
 		uint32_t left = binding_remaining(dup, ha->mono_now());
 
-		ha_reply(ha, &r, MIP_CODE_ACCEPTED,
+		ha_reply(ha, &r, ha_accept_code(ha, &r),
 			 (uint16_t)(left < r.rq.lifetime ? left : r.rq.lifetime));
 		return;
 	}

@@ -58,6 +58,9 @@ ssize_t net_udp_recv(int fd, uint8_t *buf, size_t size, struct mip_pkt_info *pi)
 			memcpy(&ipi, CMSG_DATA(c), sizeof(ipi));
 			pi->dst = ipi.ipi_addr;
 			pi->ifindex = ipi.ipi_ifindex;
+			/* for a broadcast the local address differs from the header's */
+			pi->unicast = ipi.ipi_addr.s_addr == ipi.ipi_spec_dst.s_addr &&
+				      !net_is_broadcast_or_multicast(ipi.ipi_addr);
 		}
 	}
 	if (mh.msg_flags & MSG_TRUNC) {

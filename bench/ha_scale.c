@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	struct mip_ha ha;
 	struct mip_buf b;
 	uint8_t key[16];
-	struct mip_pkt_info pi = { .sport = 434, .dport = 434 };
+	struct mip_pkt_info pi = { .sport = 434, .dport = 434, .unicast = true };
 	double t0, t1, worst = 0;
 	long rss0, rss1;
 	size_t walked = 0;

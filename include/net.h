@@ -3,6 +3,7 @@
 #ifndef MIP_NET_H
 #define MIP_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@ struct mip_pkt_info {
 	struct in_addr src, dst;
 	uint16_t sport, dport;          /* host order */
 	int ifindex;                    /* 0: any */
+	bool unicast;                   /* received: dst is one of our unicast addresses */
 };
 
 struct mip_io_ops {

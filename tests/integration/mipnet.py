@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -161,6 +162,9 @@ class Lab:
         self.prefix = "mi%d" % os.getpid()
         self.ns = {r: self.prefix + r for r in ("ha", "net", "cn")}
         self.tmp = tempfile.mkdtemp(prefix="mipint.")
+        # run copies, so a rebuild during the run cannot swap the programs under us
+        self.mipagent = self._snapshot(self.mipagent)
+        self.mipreg_bin = self._snapshot(self.mipreg_bin)
         self.daemon = None
         self.daemon_log = None
         self.sock_path = None
@@ -171,6 +175,17 @@ class Lab:
         atexit.register(self.cleanup)
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(s, self._on_signal)
+
+    def _snapshot(self, path):
+        try:
+            with open(path, "rb") as f:
+                if f.read(4) != b"\x7fELF":    # e.g. a libtool wrapper script: use it in place
+                    return path
+            dst = os.path.join(self.tmp, os.path.basename(path))
+            shutil.copy2(path, dst)
+            return dst
+        except OSError:
+            return path
 
     def _on_signal(self, signo, frame):
         raise SystemExit(128 + signo)

@@ -8,17 +8,20 @@ Run as root: /usr/bin/python3 tests/integration/test_ha.py
 (env: top_builddir; MIPINT_KEEP_TMP=1 keeps configs and daemon logs).
 Prints "PASS name" / "FAIL name: reason" per case and "N passed, M failed".
 """
+import hmac
 import os
 import random
 import shutil
+import socket
 import struct
 import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mipnet import (CCOA, CN_ADDR, FA_ADDR, HA_ADDR, Lab, Runner, build_request, check,  # noqa: E402
-                    ntp_now, ntp_seconds, parse_exts, parse_reply, verify_ext)
+from mipnet import (CCOA, CN_ADDR, FA_ADDR, HA_ADDR, Lab, Runner, append_auth, build_request,  # noqa: E402
+                    check, ntp_now, ntp_seconds, parse_exts, parse_reply, verify_ext)
 
 K = "00112233445566778899aabbccddeeff"      # range nodes and most single nodes (SPI 256)
 K_KEYED = "ffeeddccbbaa99887766554433221100"  # 192.0.2.102, keyed-md5, SPI 258
@@ -57,7 +60,16 @@ MAIN_CONF = '''  <home-agent address="192.0.2.1" interface="ha0" home-network="1
     <mobile-node address="192.0.2.107" max-registration-lifetime="600">
       <security-association spi="256" key="%s"/>
     </mobile-node>
-  </home-agent>''' % (NODE_RANGE, K_KEYED, K_2002, K_NONCE, K, K, K)
+    <mobile-node address="192.0.2.108" nai="mn108@example.net">
+      <security-association spi="256" key="%s"/>
+    </mobile-node>
+  </home-agent>''' % (NODE_RANGE, K_KEYED, K_2002, K_NONCE, K, K, K, K)
+
+LISTING_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/24" max-bindings="16">
+    <mobile-node first="192.0.2.20" last="192.0.2.219">
+      <security-association spi="256" key="%s"/>
+    </mobile-node>
+  </home-agent>''' % K
 
 FA_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/24">
 %s  </home-agent>
@@ -72,7 +84,11 @@ NO_FEATURES_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/
       minimal-encapsulation="false" gre-encapsulation="false">
 %s  </home-agent>''' % NODE_RANGE
 
-TOTAL_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/24" max-total-bindings="1">
+TOTAL_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/24" max-total-bindings="1"
+      max-bindings="3">
+%s  </home-agent>''' % NODE_RANGE
+
+INFINITE_CONF = '''  <home-agent address="192.0.2.1" home-network="192.0.2.0/24" max-registration-lifetime="65535">
 %s  </home-agent>''' % NODE_RANGE
 
 lab = Lab()
@@ -146,8 +162,9 @@ def same_binding(before, hoa):
           "binding table changed: before %s after %s" % (before, after))
 
 
-def fresh_id(low=0x1000):
-    return ntp_seconds() << 32 | low
+def fresh_id():
+    """A valid timestamp identification: now, so newer than any earlier one."""
+    return ntp_now()
 
 
 def hexid(i):
@@ -222,7 +239,11 @@ def t_lifetime_expiry():
     rc, rr = reg(hoa, coa=CCOA, args=["-l", 2])
     t_after = time.monotonic()     # the binding was made between these two
     accepted(rc, rr, 2)
-    one_binding(hoa, CCOA, lifetime=2)
+    b = one_binding(hoa, CCOA, lifetime=2)
+    # §3.8: no reply is sent when the lifetime expires; listen where the reply went
+    listener = lab.ns_socket("net")
+    listener.bind((CCOA, b["sport"]))
+    listener.setblocking(False)
     gone = last_seen = None
     while time.monotonic() - t_before < 4.0:
         t = time.monotonic()
@@ -237,6 +258,13 @@ def t_lifetime_expiry():
     check(last_seen is not None and last_seen - t_after >= 1.5,
           "binding not seen after 1.5 s (last seen %s)" % (last_seen and "%.2f s" % (last_seen - t_after)))
     check(gone - t_before <= 3.0, "binding removed late: %.2f s" % (gone - t_before))
+    time.sleep(0.2)
+    try:
+        got = listener.recv(4096)
+    except BlockingIOError:
+        got = None
+    listener.close()
+    check(got is None, "a datagram was sent to the node on expiry: %s" % (got.hex() if got else ""))
     # the expiry sends nothing (§3.8) and the node can register again
     accepted(*reg(hoa, coa=CCOA, args=["-l", 300]), 300)
     one_binding(hoa, CCOA, lifetime=300)
@@ -267,7 +295,7 @@ def t_unknown_spi():
     check("SPI" in (r.get("problem") or ""), "the 131 should be signed with the node's SPI 256: %s" % r)
     same_binding(before, hoa)
     # the reply is authenticated with an SA the node has (SPI 256): check it by hand
-    req = build_request(hoa, HA_ADDR, CCOA, fresh_id(0x77), 300, 0, 999, KB)
+    req = build_request(hoa, HA_ADDR, CCOA, fresh_id(), 300, 0, 999, KB)
     data, _ = lab.exchange(req)
     check(data is not None, "no reply to a raw request with SPI 999")
     p = parse_reply(data)
@@ -281,7 +309,7 @@ def t_unknown_spi():
 
 def t_replay_older_id():
     hoa = "192.0.2.25"
-    x = fresh_id(0x100000)
+    x = fresh_id()
     accepted(*reg(hoa, coa=CCOA, args=["-l", 300, "-i", hexid(x), "--no-resync"]), 300)
     before = lab.bindings(hoa)
     check(before[0]["id"] == x, "binding id %x != %x" % (before[0]["id"], x))
@@ -297,10 +325,10 @@ def t_replay_older_id():
 
 
 def t_replay_reused_id():
-    hoa = "192.0.2.25"
+    hoa = "192.0.2.51"
+    x = fresh_id()
+    accepted(*reg(hoa, coa=CCOA, args=["-l", 300, "-i", hexid(x), "--no-resync"]), 300)
     before = lab.bindings(hoa)
-    check(len(before) == 1, "needs the binding of replay_older_id: %s" % before)
-    x = before[0]["id"]
     # same identification, another care-of address: not a duplicate, a replay
     rc, rr = reg(hoa, coa="203.0.113.13", args=["-l", 300, "-i", hexid(x), "--no-resync"])
     r = one_reply(rc, rr, 133, 1)
@@ -310,7 +338,7 @@ def t_replay_reused_id():
 
 def t_replay_resync():
     hoa = "192.0.2.26"
-    x = fresh_id(0x200000)
+    x = fresh_id()
     accepted(*reg(hoa, coa=CCOA, args=["-l", 300, "-i", hexid(x), "--no-resync"]), 300)
     # an older id: 133, then mipreg resynchronises and is accepted
     rc, rr = reg(hoa, coa="203.0.113.13", args=["-l", 300, "-i", hexid(x - 5)])
@@ -339,7 +367,7 @@ def t_replay_resync():
 
 def t_replay_duplicate():
     hoa = "192.0.2.27"
-    y = fresh_id(0x300000)
+    y = fresh_id()
     accepted(*reg(hoa, coa=CCOA, args=["-l", 10, "-i", hexid(y), "--no-resync"]), 10)
     time.sleep(1.3)
     rc, rr = reg(hoa, coa=CCOA, args=["-l", 10, "-i", hexid(y), "--no-resync"])
@@ -370,6 +398,8 @@ def t_lifetime_too_long():
     one_binding(hoa, CCOA, lifetime=600)
     accepted(*reg(hoa, coa=CCOA, args=["-l", 599]), 599)
     one_binding(hoa, CCOA, lifetime=599)
+    accepted(*reg(hoa, coa=CCOA, args=["-l", 65535]), 600)    # "infinity" is too long too
+    one_binding(hoa, CCOA, lifetime=600)
 
 
 # ---------------------------------------------------------------- 8. poorly formed, unknown extensions
@@ -389,7 +419,7 @@ def t_poorly_formed():
     one_reply(*reg(hoa, coa="203.0.113.14", args=["-l", 300, "--extra", "8300"]), 134, 1)
     same_binding(before, hoa)
     # generalized authentication (36/1) with a length below 20
-    one_reply(*reg(hoa, coa="203.0.113.14", args=["-l", 300, "--extra", "3601000800000100" + "00" * 4]), 134, 1)
+    one_reply(*reg(hoa, coa="203.0.113.14", args=["-l", 300, "--extra", "2401000800000100" + "00" * 4]), 134, 1)
     same_binding(before, hoa)
     # hand-made: the last extension overruns the end (after a valid MN-HA)
     for name, tail in (("overrunning skippable", bytes.fromhex("c805aabb")),
@@ -414,13 +444,13 @@ def t_unknown_extensions():
     accepted(*reg(hoa, coa=CCOA, args=["-l", 300]), 300)
     before = lab.bindings(hoa)
     # non-skippable unknown type 50: silently discarded
-    no_reply(*reg(hoa, coa="203.0.113.15", args=["-l", 300, "--extra", "3002aabb", "-t", 300, "-R", 0]))
+    no_reply(*reg(hoa, coa="203.0.113.15", args=["-l", 300, "--extra", "3202aabb", "-t", 300, "-R", 0]))
     same_binding(before, hoa)
     # unknown type 50 after a malformed one is not reached: still 134 (left to right)
-    one_reply(*reg(hoa, coa="203.0.113.15", args=["-l", 300, "--extra", "2102aabb3002aabb"]), 134, 1)
+    one_reply(*reg(hoa, coa="203.0.113.15", args=["-l", 300, "--extra", "2102aabb3202aabb"]), 134, 1)
     # ... and a malformed one after type 50 is never looked at: discarded
     req = build_request(hoa, HA_ADDR, "203.0.113.15", ntp_now(), 300, 0, 256, KB,
-                        before=bytes.fromhex("3002aabb"), after=bytes.fromhex("80ff"))
+                        before=bytes.fromhex("3202aabb"), after=bytes.fromhex("80ff"))
     data, _ = lab.exchange(req, timeout=0.3)
     check(data is None, "type 50 before an overrun: got a reply %s" % (data.hex() if data else ""))
     same_binding(before, hoa)
@@ -557,6 +587,12 @@ def t_home_broadcast_request():
     check(r["home_agent"] == HA_ADDR, "home agent field %s" % r["home_agent"])
     check(r["from"] == HA_ADDR, "reply source %s, expected the unicast %s" % (r["from"], HA_ADDR))
     no_binding(hoa)
+    # the limited broadcast and the all-hosts group are treated the same way
+    for dst in ("255.255.255.255", "224.0.0.1"):
+        rc, rr = reg(hoa, ha=HA_ADDR, coa=CCOA, ns="cn", src=CN_ADDR, args=["-d", dst, "-l", 300, "-R", 0])
+        r = one_reply(rc, rr, 136, 1)
+        check(r["home_agent"] == HA_ADDR and r["from"] == HA_ADDR, "request to %s: reply %s" % (dst, r))
+        no_binding(hoa)
 
 
 def t_prohibited():
@@ -578,7 +614,7 @@ def t_unknown_home_address():
     before = lab.bindings()
     no_reply(*reg("192.0.2.250", coa=CCOA, args=["-l", 300, "-t", 300, "-R", 0]))
     no_reply(*reg("10.1.2.3", coa=CCOA, args=["-l", 300, "-t", 300, "-R", 0]))
-    check(lab.bindings() == before, "binding table changed")
+    same_binding(before, None)
     no_binding("192.0.2.250")
 
 
@@ -612,6 +648,12 @@ def t_total_bindings():
     one_reply(*reg(b, coa=CCOA, args=["-l", 300]), 130, 1)
     no_binding(b)
     one_binding(a, CCOA)
+    # a second simultaneous binding of the same node would exceed the total too
+    one_reply(*reg(a, coa="203.0.113.51", args=["-F", "S", "-l", 300]), 130, 1)
+    one_binding(a, CCOA)
+    # re-registering the existing one is fine
+    accepted(*reg(a, coa=CCOA, args=["-F", "S", "-l", 200]), 200)
+    one_binding(a, CCOA, lifetime=200)
     # the node that has the binding may move it
     accepted(*reg(a, coa="203.0.113.50", args=["-l", 300]), 300)
     one_binding(a, "203.0.113.50")
@@ -635,7 +677,6 @@ def t_fa_ha():
     no_binding(hoa)
     # two FA-HA extensions (§3.8.2.1 c: exactly one)
     req = build_request(hoa, HA_ADDR, FA_ADDR, ntp_now(), 300, 0, 256, KB, fa=(500, bytes.fromhex(K_FA)))
-    from mipnet import append_auth
     req = append_auth(req, 34, 500, "hmac-md5", bytes.fromhex(K_FA))
     data, _ = lab.exchange(req, src=FA_ADDR)
     check(data is not None and parse_reply(data)["code"] == 132,
@@ -662,6 +703,14 @@ def t_fa_ha():
                  args=["-l", 300, "--fa-spi", 500, "--fa-key", K_FA, "-t", 300, "-R", 0])
     no_reply(rc, rr)
     same_binding(before, hoa)
+    # §3.5.4: a deregistration relayed by the peer carries no FA-HA and is accepted
+    req = build_request(hoa, HA_ADDR, FA_ADDR, ntp_now(), 0, 0, 256, KB)
+    data, _ = lab.exchange(req, src=FA_ADDR)
+    check(data is not None, "no reply to a deregistration from the peer")
+    p = parse_reply(data)
+    check(p["code"] == 0, "deregistration from the peer without FA-HA: code %d" % p["code"])
+    check([t for t, _, _ in p["exts"]] == [32], "deregistration reply extensions %s" % p["exts"])
+    no_binding(hoa)
     # a co-located registration (not from the peer, no FA-HA) is fine
     accepted(*reg(hoa, coa=CCOA, src=CCOA, args=["-l", 300]), 300)
     one_binding(hoa, CCOA, CCOA, 300)
@@ -707,6 +756,8 @@ def t_garbage_burst():
                 s.recv(4096)
         except BlockingIOError:
             pass
+    for n in (0, 0, 4097, 5000, 65000):
+        s.sendto(b"\x01" * n, (HA_ADDR, 434))
     s.close()
     check(sent == 2000, "only %d datagrams sent" % sent)
     time.sleep(0.2)
@@ -773,12 +824,12 @@ def t_tshark_decode():
     check(rep[12:20] == req[16:24], "reply identification %s != request %s" % (rep[12:20].hex(), req[16:24].hex()))
     exts = parse_exts(rep, 20)
     off = [o for t, o, _ in exts if t == 32][0]
-    mac = __import__("hmac").new(KB, rep[:off + 6], "md5").digest()
+    mac = hmac.new(KB, rep[:off + 6], "md5").digest()
     check(mac == rep[off + 6:off + 22], "reply authenticator %s, HMAC-MD5 gives %s" % (rep[off + 6:off + 22].hex(), mac.hex()))
     check(off + 22 == len(rep), "bytes after the MN-HA extension in the reply")
     rexts = parse_exts(req, 24)
     off = [o for t, o, _ in rexts if t == 32][0]
-    mac = __import__("hmac").new(KB, req[:off + 6], "md5").digest()
+    mac = hmac.new(KB, req[:off + 6], "md5").digest()
     check(mac == req[off + 6:off + 22], "mipreg's request authenticator does not verify")
 
 
@@ -804,6 +855,324 @@ def t_control_socket():
     code, lines = lab.ctl("MIP/1 clear bindings all")
     check(code == 0 and lines and lines[0].startswith("cleared bindings="), "clear all: %s" % lines)
     check(lab.bindings() == [], "bindings left after clear all")
+    # an over-long request line, then many idle clients: the daemon keeps serving
+    code, _ = lab.ctl("MIP/1 show bindings " + "x" * 600)
+    check(code != 0, "an over-long line is accepted")
+    idle = []
+    try:
+        for _ in range(40):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(lab.sock_path)
+            idle.append(c)
+        time.sleep(0.1)
+    finally:
+        for c in idle:
+            c.close()
+    time.sleep(0.1)
+    code, lines = lab.ctl("MIP/1 show summary")
+    check(code == 0 and lines, "no answer after 40 idle clients")
+
+
+# ---------------------------------------------------------------- more edge cases
+
+def t_timestamp_tolerance():
+    # 7 s tolerance (the default): 5 s off either way is fine, 10 s is not
+    for hoa, delta, code in (("192.0.2.61", -5, 0), ("192.0.2.62", 5, 0),
+                             ("192.0.2.63", -10, 133), ("192.0.2.64", 10, 133)):
+        i = (ntp_seconds() + delta) << 32 | 0x1234
+        rc, rr = reg(hoa, coa=CCOA, args=["-l", 300, "-i", hexid(i), "--no-resync"])
+        if code == 0:
+            accepted(rc, rr, 300)
+            one_binding(hoa, CCOA)
+        else:
+            r = one_reply(rc, rr, 133, 1)
+            check(abs((int(r["identification"], 16) >> 32) - ntp_seconds()) <= 2, "133 high bits not now")
+            no_binding(hoa)
+
+
+def t_reserved_flags_ignored():
+    # §3.3: the 'r' and 'x' bits are sent as zero and ignored on reception
+    hoa = "192.0.2.65"
+    accepted(*reg(hoa, coa=CCOA, args=["-F", "r", "-l", 300]), 300)
+    one_binding(hoa, CCOA)
+    accepted(*reg(hoa, coa=CCOA, args=["-F", "x", "-l", 300]), 300)
+    one_binding(hoa, CCOA)
+    # §3.8.2: a home agent without broadcast support ignores 'B' rather than refusing
+    accepted(*reg(hoa, coa=CCOA, args=["-F", "B", "-l", 300]), 300)
+    one_binding(hoa, CCOA)
+
+
+def t_infinite_lifetime():
+    a, b = "192.0.2.66", "192.0.2.67"
+    accepted(*reg(a, coa=CCOA, args=["-l", 2]), 2)
+    accepted(*reg(a, coa=CCOA, args=["-l", 65535]), 65535)     # timer cancelled
+    x = one_binding(a, CCOA)
+    check(x["lifetime"] == 65535 and x["remaining"] == 65535, "infinite binding %s" % x)
+    accepted(*reg(b, coa=CCOA, args=["-l", 65535]), 65535)
+    t0 = time.monotonic()
+    accepted(*reg(b, coa=CCOA, args=["-l", 2]), 2)             # timer started
+    one_binding(b, CCOA, lifetime=2)
+    time.sleep(max(0, t0 + 2.6 - time.monotonic()))
+    no_binding(b)
+    x = one_binding(a, CCOA)
+    check(x["lifetime"] == 65535 and x["remaining"] == 65535, "infinite binding %s" % x)
+
+
+def t_fa_ha_in_every_reply():
+    # §3.8.1 / §3.8.3.3 e: every reply to a foreign agent that shares an SA
+    # with the home agent carries a valid FA-HA extension; without it the FA
+    # must discard the reply (§3.7.3.1) and the node never sees e.g. the 133
+    # it needs to resynchronise.  §3.8.2.1 a: with a valid FA-HA, a bad MN-HA
+    # MUST be answered with 131.
+    hoa = "192.0.2.68"
+    kf = bytes.fromhex(K_FA)
+    steps = (("accepted", 0, build_request(hoa, HA_ADDR, FA_ADDR, ntp_now(), 300, 0, 256, KB, fa=(500, kf))),
+             ("unknown home agent", 136, build_request(hoa, "192.0.2.254", FA_ADDR, ntp_now(), 300, 0, 256, KB,
+                                                       fa=(500, kf))),
+             ("identification mismatch", 133, build_request(hoa, HA_ADDR, FA_ADDR, ntp_now() - (100 << 32), 300,
+                                                            0, 256, KB, fa=(500, kf))),
+             ("bad MN-HA authenticator", 131, build_request(hoa, HA_ADDR, FA_ADDR, ntp_now(), 300, 0, 256,
+                                                            bytes.fromhex(WRONG), fa=(500, kf))),
+             ("poorly formed", 134, build_request(hoa, HA_ADDR, FA_ADDR, ntp_now(), 300, 0, 256, KB,
+                                                  before=bytes.fromhex("2102aabb"), fa=(500, kf))))
+    bad = []
+    for name, code, req in steps:
+        data, _ = lab.exchange(req, src=FA_ADDR)
+        check(data is not None, "%s: no reply" % name)
+        p = parse_reply(data)
+        check(p["code"] == code, "%s: code %d, expected %d" % (name, p["code"], code))
+        if not verify_ext(data, p["exts"], 34, 500, "hmac-md5", kf):
+            bad.append("%d (%s) has extensions %s" % (code, name, [t for t, _, _ in p["exts"]]))
+    one_binding(hoa, FA_ADDR, FA_ADDR, 300)
+    check(not bad, "replies to the peer FA without a valid FA-HA extension: " + "; ".join(bad))
+
+
+def t_counters():
+    def counters():
+        code, lines = lab.ctl("MIP/1 show counters")
+        check(code == 0, "show counters failed")
+        return {d["name"]: int(d["value"]) for d in (dict(kv.split("=", 1) for kv in l.split()[1:]) for l in lines)
+                if d["name"] != "-"}
+    c0 = counters()
+    accepted(*reg("192.0.2.20", coa=CCOA, args=["-l", 300]), 300)
+    accepted(*reg("192.0.2.21", coa=CCOA, args=["-F", "S", "-l", 300]), 300, code=1)
+    one_reply(*reg("192.0.2.22", WRONG, coa=CCOA, args=["-l", 300]), 131, 3)
+    one_reply(*reg("192.0.2.23", coa=CCOA, args=["-l", 300, "-i", hexid(fresh_id() - (100 << 32)),
+                                                   "--no-resync"]), 133, 1)
+    no_reply(*reg("192.0.2.250", coa=CCOA, args=["-l", 300, "-t", 200, "-R", 0]))
+    accepted(*reg("192.0.2.20", coa="192.0.2.20", args=["-l", 0]), 0)
+    one_reply(*reg("192.0.2.24", ha="192.0.2.254", coa=CCOA, args=["-d", HA_ADDR, "-l", 300]), 136, 1)
+    accepted(*reg("192.0.2.25", coa=CCOA, args=["-l", 1]), 1)
+    time.sleep(1.3)
+    no_binding("192.0.2.25")
+    c1 = counters()
+    delta = {k: c1[k] - c0.get(k, 0) for k in c1 if c1[k] != c0.get(k, 0)}
+    want = {"haRegistrationAccepted": 3, "haMultiBindingUnsupported": 1, "haMNAuthenticationFailure": 1,
+            "haIDMismatch": 1, "haUnknownHA": 1, "haRegRequestsReceived": 7, "haDeRegRequestsReceived": 1,
+            "haRegRepliesSent": 6, "haDeRegRepliesSent": 1, "mipSecTotalViolations": 3}
+    check(delta == want, "counter changes %s, expected %s" % (delta, want))
+
+
+def t_duplicate_keeps_code_1():
+    # a duplicate is answered like the original: the node (max-bindings 1)
+    # got code 1 for its S request, so the duplicate must get 1 too (§3.8.2.2)
+    hoa = "192.0.2.106"
+    y = fresh_id()
+    accepted(*reg(hoa, coa="203.0.113.25", args=["-F", "S", "-l", 300, "-i", hexid(y), "--no-resync"]),
+             300, code=1)
+    rc, rr = reg(hoa, coa="203.0.113.25", args=["-F", "S", "-l", 300, "-i", hexid(y), "--no-resync"])
+    check(len(rr) == 1 and rr[0]["code"] in (0, 1), "duplicate not accepted: %s" % rr)
+    b = one_binding(hoa, "203.0.113.25")
+    check(b["id"] == y, "binding id changed")
+    check(rr[0]["code"] == 1, "duplicate of a code-1 registration answered with code %d" % rr[0]["code"])
+
+
+def t_replay_after_change():
+    hoa = "192.0.2.54"
+    x = fresh_id()
+    accepted(*reg(hoa, coa="203.0.113.26", args=["-l", 300, "-i", hexid(x), "--no-resync"]), 300)
+    y = x + 1
+    accepted(*reg(hoa, coa="203.0.113.27", args=["-l", 300, "-i", hexid(y), "--no-resync"]), 300)
+    before = lab.bindings(hoa)
+    # the first request replayed after the node moved on: not a duplicate any more
+    one_reply(*reg(hoa, coa="203.0.113.26", args=["-l", 300, "-i", hexid(x), "--no-resync"]), 133, 1)
+    same_binding(before, hoa)
+    z = x + 2
+    accepted(*reg(hoa, coa="203.0.113.27", args=["-l", 300, "-i", hexid(z), "--no-resync"]), 300)
+    before = lab.bindings(hoa)
+    one_reply(*reg(hoa, coa="203.0.113.27", args=["-l", 300, "-i", hexid(y), "--no-resync"]), 133, 1)
+    same_binding(before, hoa)
+    # a replayed deregistration is refused and does not remove a newer binding
+    w = x + 3
+    accepted(*reg(hoa, coa=hoa, args=["-l", 0, "-i", hexid(w), "--no-resync"]), 0)
+    no_binding(hoa)
+    one_reply(*reg(hoa, coa=hoa, args=["-l", 0, "-i", hexid(w), "--no-resync"]), 133, 1)
+    accepted(*reg(hoa, coa="203.0.113.28", args=["-l", 300, "-i", hexid(x + 4), "--no-resync"]), 300)
+    before = lab.bindings(hoa)
+    one_reply(*reg(hoa, coa=hoa, args=["-l", 0, "-i", hexid(w), "--no-resync"]), 133, 1)
+    same_binding(before, hoa)
+
+
+def t_lifetime_timers():
+    # timers are moved on re-registration and cancelled on deregistration/clear
+    hoa, hoa2 = "192.0.2.55", "192.0.2.56"
+    a, b, c = "203.0.113.61", "203.0.113.62", "203.0.113.63"
+    accepted(*reg(hoa, coa=a, args=["-F", "S", "-l", 2]), 2)
+    accepted(*reg(hoa, coa=b, args=["-F", "S", "-l", 5]), 5)
+    accepted(*reg(hoa, coa=c, args=["-F", "S", "-l", 2]), 2)
+    accepted(*reg(hoa2, coa=a, args=["-l", 2]), 2)
+    t_a = time.monotonic()
+    accepted(*reg(hoa, coa=a, args=["-F", "S", "-l", 3]), 3)      # later
+    t_b = time.monotonic()
+    accepted(*reg(hoa, coa=b, args=["-F", "S", "-l", 2]), 2)      # earlier
+    accepted(*reg(hoa, coa=c, args=["-F", "S", "-l", 0]), 0)      # cancelled...
+    accepted(*reg(hoa, coa=c, args=["-F", "S", "-l", 300]), 300)  # ...and a new one
+    code, lines = lab.ctl("MIP/1 clear bindings " + hoa2)
+    check(code == 0 and lines == ["cleared bindings=1"], "clear: %s" % lines)
+    accepted(*reg(hoa2, coa=a, args=["-l", 300]), 300)
+    check(len(lab.bindings(hoa)) == 3, "setup: %s" % lab.bindings(hoa))
+    time.sleep(max(0, t_b + 2.5 - time.monotonic()))
+    coas = sorted(x["coa"] for x in lab.bindings(hoa))
+    check(coas == [a, c], "at 2.5 s expected %s, have %s" % ([a, c], coas))
+    one_binding(hoa2, a)
+    time.sleep(max(0, t_a + 3.6 - time.monotonic()))
+    for h, coa in ((hoa, c), (hoa2, a)):
+        x = one_binding(h, coa)
+        check(x["lifetime"] == 300 and 295 <= x["remaining"] <= 297, "%s at 3.6 s: %s" % (h, x))
+
+
+def t_nai():
+    hoa = "192.0.2.108"
+    accepted(*reg(hoa, coa=CCOA, args=["-N", "mn108@example.net", "-l", 300]), 300)
+    one_binding(hoa, CCOA)
+    before = lab.bindings(hoa)
+    one_reply(*reg(hoa, coa="203.0.113.70", args=["-N", "mn109@example.net", "-l", 300]), 129, 1)
+    same_binding(before, hoa)
+    # a 255-byte NAI comes back in the reply, before the MN-HA extension
+    hoa = "192.0.2.57"
+    nai = b"n" * 240 + b"@example.net" + b"xyz"
+    check(len(nai) == 255, "test bug")
+    req = build_request(hoa, HA_ADDR, CCOA, ntp_now(), 300, 0, 256, KB, before=bytes([131, 255]) + nai)
+    data, _ = lab.exchange(req)
+    check(data is not None, "no reply with a 255-byte NAI")
+    p = parse_reply(data)
+    check(p["code"] == 0, "code %d" % p["code"])
+    check([(t, d) for t, _, d in p["exts"]][0] == (131, nai), "NAI not echoed: %s" % p["exts"])
+    check(verify_ext(data, p["exts"], 32, 256, "hmac-md5", KB), "reply not authenticated")
+    one_binding(hoa, CCOA, lifetime=300)
+
+
+def t_no_authentication_extension():
+    hoa = "192.0.2.58"
+    accepted(*reg(hoa, coa=CCOA, args=["-l", 300]), 300)
+    before = lab.bindings(hoa)
+    fixed = struct.pack("!BBH4s4s4sQ", 1, 0, 300, bytes([192, 0, 2, 58]), bytes([192, 0, 2, 1]),
+                        bytes([203, 0, 113, 71]), ntp_now())
+    for name, pkt in (("no extension", fixed), ("only an NAI", fixed + b"\x83\x03abc"),
+                      ("only MN-AAA", fixed + bytes.fromhex("24010014") + struct.pack("!I", 256) + b"\0" * 16),
+                      ("deregistration without extension", fixed[:2] + b"\0\0" + fixed[4:]),
+                      ("a registration reply", struct.pack("!BBH4s4sQ", 3, 0, 300, bytes([192, 0, 2, 58]),
+                                                           bytes([192, 0, 2, 1]), ntp_now()))):
+        data, _ = lab.exchange(pkt, timeout=0.3)
+        check(data is None, "%s: got a reply %s" % (name, data.hex() if data else ""))
+        same_binding(before, hoa)
+
+
+def t_request_to_other_local_address():
+    # §3.8.3.1: the reply's source is the request's destination
+    hoa = "192.0.2.59"
+    rc, rr = reg(hoa, coa=CCOA, args=["-d", "198.51.100.1", "-l", 300])
+    r = accepted(rc, rr, 300)
+    check(r["from"] == "198.51.100.1", "reply from %s" % r["from"])
+    one_binding(hoa, CCOA, CCOA, 300)
+
+
+def t_request_to_other_subnet_broadcast():
+    # §3.8.3.1: a request sent to a broadcast address is answered from the
+    # home agent's unicast address; here the broadcast address of the HA's
+    # other link (198.51.100.255).  Whatever the code, a reply must come back,
+    # and a binding may exist only if the reply accepts it.
+    hoa = "192.0.2.50"
+    rc, rr = reg(hoa, coa=FA_ADDR, src=FA_ADDR, args=["-d", "198.51.100.255", "-l", 300, "-R", 0])
+    bs = lab.bindings(hoa)
+    check(rc != 2, "no reply to a request sent to 198.51.100.255 (binding table: %s); daemon log: %s"
+          % (bs, [l for l in lab.log_tail(30).splitlines() if "sendmsg" in l][-1:]))
+    r = rr[0]
+    check(r["from"] in (HA_ADDR, "198.51.100.1"), "reply from non-unicast %s" % r["from"])
+    check(bool(bs) == (r["code"] in (0, 1)), "binding table %s after code %d" % (bs, r["code"]))
+
+
+def t_deregistration_from_home():
+    # the node comes home (its home address on the home link) and deregisters
+    hoa = "192.0.2.60"
+    accepted(*reg(hoa, coa=CCOA, args=["-l", 300]), 300)
+    lab.ip("addr", "add", hoa + "/24", "dev", "cn0", ns="cn")
+    try:
+        rc, rr = reg(hoa, coa=hoa, ns="cn", src=hoa, args=["-l", 0])
+        r = accepted(rc, rr, 0)
+        check(r["from"] == HA_ADDR, "reply from %s" % r["from"])
+        no_binding(hoa)
+    finally:
+        lab.ip("addr", "del", hoa + "/24", "dev", "cn0", ns="cn", check=False)
+
+
+def t_large_listing():
+    # 3200 bindings (200 nodes x 16 care-of addresses): the listing (~420 kB)
+    # is longer than the daemon's output chunk and than the socket buffer
+    s = lab.ns_socket("net")
+    s.bind((CCOA, 0))
+    s.settimeout(1.0)
+    want = set()
+    for n in range(200):
+        hoa = "192.0.2.%d" % (20 + n)
+        base = ntp_now()
+        for k in range(16):
+            coa = "203.0.113.%d" % (1 + k)
+            req = build_request(hoa, HA_ADDR, coa, base + k, 600, 0x80, 256, KB)
+            for attempt in range(3):
+                s.sendto(req, (HA_ADDR, 434))
+                try:
+                    data = s.recv(4096)
+                except OSError:
+                    continue
+                break
+            else:
+                raise AssertionError("no reply for %s %s" % (hoa, coa))
+            p = parse_reply(data)
+            check(p["code"] == 0 and p["hoa"] == hoa, "bulk registration %s %s: code %d" % (hoa, coa, p["code"]))
+            want.add((hoa, coa))
+    s.close()
+    ip = lambda a: tuple(int(x) for x in a.split("."))   # noqa: E731
+    # a slow reader: the daemon must wait for the socket instead of dropping or blocking
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(10)
+    c.connect(lab.sock_path)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.sendall(b"MIP/1 show bindings\n")
+    time.sleep(0.3)
+    code, lines = lab.ctl("MIP/1 show summary", timeout=2)
+    check(code == 0 and "bindings=3200" in lines[0], "summary during a pending listing: %s" % lines)
+    buf = b""
+    while not buf.endswith(b"END 0 ok\n"):
+        chunk = c.recv(8192)
+        check(chunk, "listing ended early after %d bytes: %r" % (len(buf), buf[-100:]))
+        buf += chunk
+        time.sleep(0.0005)
+    c.close()
+    lines = buf.decode().splitlines()[:-1]
+    got = [(d["hoa"], d["coa"]) for d in (dict(kv.split("=", 1) for kv in l.split()[1:]) for l in lines)]
+    check(len(got) == 3200, "listing has %d records, expected 3200" % len(got))
+    check(set(got) == want, "listing differs: %d missing" % len(want - set(got)))
+    check(got == sorted(got, key=lambda x: (ip(x[0]), ip(x[1]))), "listing is not in address order")
+    for hoa in ("192.0.2.20", "192.0.2.100", "192.0.2.219"):
+        bs = lab.bindings(hoa)
+        check(sorted(b["coa"] for b in bs) == sorted("203.0.113.%d" % (1 + k) for k in range(16)),
+              "filtered listing of %s: %s" % (hoa, bs))
+    code, lines = lab.ctl("MIP/1 show nodes")
+    check(code == 0 and len(lines) == 200, "show nodes: %d lines" % len(lines))
+    code, lines = lab.ctl("MIP/1 clear bindings all")
+    check(lines == ["cleared bindings=3200"], "clear all: %s" % lines)
+    check(lab.bindings() == [], "bindings left")
 
 
 # ---------------------------------------------------------------- main
@@ -836,9 +1205,22 @@ GROUPS = [
         ("unknown_home_address_discarded", t_unknown_home_address),
         ("garbage_burst", t_garbage_burst),
         ("tshark_decode", t_tshark_decode),
+        ("timestamp_tolerance", t_timestamp_tolerance),
+        ("ignored_flags_r_x_B", t_reserved_flags_ignored),
+        ("duplicate_keeps_code_1", t_duplicate_keeps_code_1),
+        ("replay_after_change_133", t_replay_after_change),
+        ("lifetime_timers", t_lifetime_timers),
+        ("nai", t_nai),
+        ("no_authentication_extension", t_no_authentication_extension),
+        ("request_to_other_local_address", t_request_to_other_local_address),
+        ("request_to_other_subnet_broadcast", t_request_to_other_subnet_broadcast),
+        ("deregistration_from_home", t_deregistration_from_home),
         ("control_socket", t_control_socket),
     ]),
-    ("fa", FA_CONF, [("fa_ha_132", t_fa_ha)]),
+    ("listing", LISTING_CONF, [("large_listing", t_large_listing)]),
+    ("infinite", INFINITE_CONF, [("infinite_lifetime", t_infinite_lifetime)]),
+    ("fa", FA_CONF, [("fa_ha_132", t_fa_ha), ("fa_ha_in_every_reply", t_fa_ha_in_every_reply)]),
+    ("counters", REVTUN_REQUIRED_CONF.replace(' reverse-tunnel-required="true"', ''), [("counters", t_counters)]),
     ("revtun_required", REVTUN_REQUIRED_CONF, [("reverse_tunnel_required_138", t_revtun_required)]),
     ("no_features", NO_FEATURES_CONF, [("features_disabled_137_139", t_features_disabled)]),
     ("total", TOTAL_CONF, [("max_total_bindings_130", t_total_bindings)]),

@@ -120,6 +120,8 @@ static int send_req(struct req r, struct mip_reg_reply *rp)
 		.src = A(r.src ? r.src : "203.0.113.10"), .dst = A(r.dst ? r.dst : "198.51.100.1"),
 		.sport = 40000, .dport = 434,
 	};
+
+	pi.unicast = !r.dst || strcmp(r.dst, "192.0.2.255") != 0;
 	struct mip_buf b;
 	int before = n_sent;
 
@@ -341,7 +343,8 @@ END_TEST
 START_TEST(test_no_mn_ha_extension_discarded)
 {
 	uint8_t msg[24] = { 1, 0, 0, 100, 192, 0, 2, 100, 198, 51, 100, 1, 203, 0, 113, 10 };
-	struct mip_pkt_info pi = { .src = A("203.0.113.10"), .dst = A("198.51.100.1"), .sport = 1, .dport = 434 };
+	struct mip_pkt_info pi = { .src = A("203.0.113.10"), .dst = A("198.51.100.1"), .sport = 1, .dport = 434,
+				   .unicast = true };
 
 	ha_handle_request(&ha, msg, sizeof(msg), &pi);
 	ck_assert_int_eq(n_sent, 0);
@@ -353,7 +356,8 @@ START_TEST(test_poorly_formed)
 {
 	uint8_t msg[28] = { 1, 0, 0, 100, 192, 0, 2, 100, 198, 51, 100, 1, 203, 0, 113, 10,
 			    0, 0, 0, 0, 0, 0, 0, 1, 32, 20, 0, 0 };     /* MN-HA overruns */
-	struct mip_pkt_info pi = { .src = A("203.0.113.10"), .dst = A("198.51.100.1"), .sport = 9, .dport = 434 };
+	struct mip_pkt_info pi = { .src = A("203.0.113.10"), .dst = A("198.51.100.1"), .sport = 9, .dport = 434,
+				   .unicast = true };
 	struct mip_reg_reply rp;
 
 	ha_handle_request(&ha, msg, sizeof(msg), &pi);
@@ -406,10 +410,20 @@ START_TEST(test_simultaneous_bindings)
 	ck_assert_uint_eq(ha.bindings.count, 1);
 	/* S on a node limited to one binding: accepted with code 1 */
 	send_req((struct req){ .hoa = "192.0.2.112", .spi = 300, .lifetime = 100, .id = 1 }, &rp);
-	send_req((struct req){ .hoa = "192.0.2.112", .spi = 300, .lifetime = 100, .flags = MIP_RRQ_S,
-			       .id = (rp.id & ~0xffffffffull) | 2 }, &rp);
-	ck_assert_uint_eq(rp.code, 1);
-	ck_assert_uint_eq(mip_counters[MIP_CTR_HA_MULTI_BINDING_UNSUPPORTED], 1);
+	{
+		uint64_t id = (rp.id & ~0xffffffffull) | 2;
+
+		send_req((struct req){ .hoa = "192.0.2.112", .spi = 300, .lifetime = 100,
+				       .flags = MIP_RRQ_S, .id = id }, &rp);
+		ck_assert_uint_eq(rp.code, 1);
+		/* its duplicate (same identification) is answered the same way */
+		fake_mono += 10000;
+		send_req((struct req){ .hoa = "192.0.2.112", .spi = 300, .lifetime = 100,
+				       .flags = MIP_RRQ_S, .id = id }, &rp);
+		ck_assert_uint_eq(rp.code, 1);
+		ck_assert_uint_eq(rp.lifetime, 90);
+	}
+	ck_assert_uint_eq(mip_counters[MIP_CTR_HA_MULTI_BINDING_UNSUPPORTED], 2);
 }
 END_TEST
 
@@ -488,6 +502,16 @@ START_TEST(test_foreign_agent_auth)
 	ck_assert_uint_eq(rp.code, 0);
 	ck_assert(!rp.ext.fa_ha.present);
 	ck_assert_uint_eq(mip_counters[MIP_CTR_HA_FA_AUTH_FAILURE], 1);
+	/* denials to the peer carry FA-HA too, so the FA relays them (§3.8.3.3 e) */
+	send_req((struct req){ .lifetime = 100, .id = ts(1), .src = "198.51.100.2", .coa = "198.51.100.2",
+			       .fa_spi = 500 }, &rp);
+	ck_assert_uint_eq(rp.code, 133);
+	ck_assert(rp.ext.fa_ha.present);
+	ck_assert(mip_auth_verify(MIP_AUTH_HMAC_MD5, fakey, 16, sent, &rp.ext.fa_ha));
+	send_req((struct req){ .lifetime = 100, .id = ts(9), .src = "198.51.100.2", .coa = "198.51.100.2",
+			       .spi = 999 }, &rp);
+	ck_assert_uint_eq(rp.code, 131);
+	ck_assert(rp.ext.fa_ha.present);
 }
 END_TEST
 
