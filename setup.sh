@@ -13,7 +13,7 @@ lab|test) ;;
 esac
 
 PKGS="build-essential autoconf automake libtool pkg-config check libssl-dev libxml2-dev
-libxml2-utils libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libsnmp-dev libbsd-dev snmpd snmp
+libxml2-utils libsqlite3-dev libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libsnmp-dev libbsd-dev snmpd snmp
 snmptrapd smitools iproute2 iputils-ping procps tcpdump tshark python3 python3-scapy clang
 libclang-rt-14-dev mandoc"
 

@@ -467,11 +467,42 @@ static void check_peers(struct cctx *k)
 				addr_str(c->peers[i].addr, a), c->peers[i - 1].line);
 }
 
+/* <snmp>: defaults (the socket path was checked by the parser). */
+static void check_snmp(struct cctx *k)
+{
+	struct conf_snmp *s = &k->c->snmp;
+
+	if (!s->enabled)
+		return;
+	if (!s->agentx_socket) {
+		s->agentx_socket = strdup(MIP_CONF_DEFAULT_AGENTX);
+		if (!s->agentx_socket)
+			problem(k, s->line, "out of memory");
+	}
+	if (!s->ping_interval)
+		s->ping_interval = MIP_CONF_DEFAULT_PING_INTERVAL;
+}
+
+/* <data-plane>: defaults when the element is absent (the parser sets them
+ * for the attributes an element leaves out). */
+static void check_dp(struct cctx *k)
+{
+	struct conf_data_plane *dp = &k->c->dp;
+
+	if (dp->present)
+		return;
+	dp->backend = CONF_DP_AUTO;
+	dp->tunnel_mtu = MIP_CONF_DEFAULT_TUNNEL_MTU;
+	dp->gratuitous_arp_count = MIP_CONF_DEFAULT_GARP_COUNT;
+}
+
 int conf_check(struct conf *c, FILE *err)
 {
 	struct cctx k = { .c = c };
 
 	check_general(&k);
+	check_snmp(&k);
+	check_dp(&k);
 	if (!c->ha.enabled)
 		problem(&k, 0, "no role enabled: configure a <home-agent>");
 	else

@@ -450,6 +450,41 @@ static const char *parse_path(const struct attr_def *a, const char *s, void *dst
 	return parse_string(a, s, dst, why, whylen);
 }
 
+/* The AgentX master's socket as Net-SNMP names it: a unix socket path
+ * ("/path" or "unix:/path", at most a sun_path long) or "tcp:HOST:PORT". */
+static const char *parse_agentx(const struct attr_def *a, const char *s, void *dst, char *why,
+				size_t whylen)
+{
+	const char *path = !strncmp(s, "unix:", 5) ? s + 5 : s[0] == '/' ? s : NULL;
+
+	if (path) {
+		if (path[0] != '/')
+			return "not an absolute path";
+		if (strlen(path) > a->max) {
+			snprintf(why, whylen, "socket path longer than %lu characters", a->max);
+			return why;
+		}
+	} else if (strncmp(s, "tcp:", 4) || !strchr(s + 4, ':') || strpbrk(s, " \t")) {
+		return "not a socket path, unix:PATH or tcp:HOST:PORT";
+	}
+	return parse_string(a, s, dst, why, whylen);
+}
+
+static const char *parse_backend(const struct attr_def *a, const char *s, void *dst, char *why,
+				 size_t whylen)
+{
+	(void)a, (void)why, (void)whylen;
+	if (!strcmp(s, "auto"))
+		*(enum conf_dp_backend *)dst = CONF_DP_AUTO;
+	else if (!strcmp(s, "kernel"))
+		*(enum conf_dp_backend *)dst = CONF_DP_KERNEL;
+	else if (!strcmp(s, "userspace"))
+		*(enum conf_dp_backend *)dst = CONF_DP_USERSPACE;
+	else
+		return "not a data-plane backend (auto, kernel, userspace)";
+	return NULL;
+}
+
 /* A Network Access Identifier (RFC 2794): 1-255 bytes, no spaces. */
 static const char *parse_nai(const struct attr_def *a, const char *s, void *dst, char *why,
 			     size_t whylen)
@@ -812,15 +847,65 @@ static const struct attr_def general_attrs[] = {
 	{ "state-dir", parse_path, GEN_OFF(state_dir), 0, 0, 0 },
 	{ "control-socket", parse_path, GEN_OFF(control_socket), 0, SUN_PATH_MAX, 0 },
 	{ "allow-reserved-spi", parse_bool, GEN_OFF(allow_reserved_spi), 0, 0, 0 },
+	{ "state-fsync", parse_bool, GEN_OFF(state_fsync), 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 static const struct elem_def general_elem = {
 	"general", general_attrs, NULL, NULL, NULL, true,
 };
 
+/* <snmp agentx-socket="" ping-interval=""> */
+#define SNMP_OFF(f) offsetof(struct conf_snmp, f)
+static const struct attr_def snmp_attrs[] = {
+	{ "agentx-socket", parse_agentx, SNMP_OFF(agentx_socket), 0, SUN_PATH_MAX, 0 },
+	{ "ping-interval", parse_uint, SNMP_OFF(ping_interval), 1, 3600, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_snmp(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf *c = parent;
+
+	(void)p;
+	c->snmp.enabled = true;
+	c->snmp.line = int_line(n);
+	return &c->snmp;
+}
+
+static const struct elem_def snmp_elem = {
+	"snmp", snmp_attrs, NULL, open_snmp, NULL, true,
+};
+
+/* <data-plane backend="" tunnel-mtu="" gratuitous-arp-count=""> */
+#define DP_OFF(f) offsetof(struct conf_data_plane, f)
+static const struct attr_def dp_attrs[] = {
+	{ "backend", parse_backend, DP_OFF(backend), 0, 0, 0 },
+	{ "tunnel-mtu", parse_uint, DP_OFF(tunnel_mtu), 576, 65515, 0 },
+	{ "gratuitous-arp-count", parse_uint, DP_OFF(gratuitous_arp_count), 0, 10, 0 },
+	{ NULL, NULL, 0, 0, 0, 0 },
+};
+
+static void *open_dp(struct pctx *p, xmlNode *n, void *parent)
+{
+	struct conf *c = parent;
+
+	(void)p;
+	c->dp.present = true;
+	c->dp.line = int_line(n);
+	c->dp.tunnel_mtu = MIP_CONF_DEFAULT_TUNNEL_MTU;
+	c->dp.gratuitous_arp_count = MIP_CONF_DEFAULT_GARP_COUNT;
+	return &c->dp;
+}
+
+static const struct elem_def dp_elem = {
+	"data-plane", dp_attrs, NULL, open_dp, NULL, true,
+};
+
 /* <mipagent>: the root.  New roles go into root_children. */
 static const struct attr_def no_attrs[] = { { NULL, NULL, 0, 0, 0, 0 } };
-static const struct elem_def *const root_children[] = { &general_elem, &ha_elem, &peer_elem, NULL };
+static const struct elem_def *const root_children[] = {
+	&general_elem, &ha_elem, &peer_elem, &snmp_elem, &dp_elem, NULL
+};
 static const struct elem_def root_elem = {
 	"mipagent", no_attrs, root_children, NULL, NULL, true,
 };
@@ -1173,5 +1258,6 @@ void conf_free(struct conf *c)
 	free(c->path);
 	free(c->state_dir);
 	free(c->control_socket);
+	free(c->snmp.agentx_socket);
 	free(c);
 }

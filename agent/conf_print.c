@@ -117,6 +117,16 @@ static void print_ha(FILE *out, const struct conf_home_agent *ha)
 		print_node(out, ha, &ha->nodes[i]);
 }
 
+static const char *backend_name(enum conf_dp_backend b)
+{
+	switch (b) {
+	case CONF_DP_KERNEL: return "kernel";
+	case CONF_DP_USERSPACE: return "userspace";
+	case CONF_DP_AUTO: break;
+	}
+	return "auto";
+}
+
 void conf_print(const struct conf *c, FILE *out)
 {
 	char a[INET_ADDRSTRLEN];
@@ -126,11 +136,20 @@ void conf_print(const struct conf *c, FILE *out)
 	print_str(out, c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR);
 	fprintf(out, " control-socket ");
 	print_str(out, c->control_socket ? c->control_socket : MIP_CONF_DEFAULT_SOCKET);
-	fprintf(out, " allow-reserved-spi %s\n", yesno(c->allow_reserved_spi));
+	fprintf(out, " allow-reserved-spi %s state-fsync %s\n", yesno(c->allow_reserved_spi),
+		yesno(c->state_fsync));
 	if (c->ha.enabled)
 		print_ha(out, &c->ha);
 	for (i = 0; i < c->n_peers; i++) {
 		fprintf(out, "peer %s\n", ntoa(c->peers[i].addr, a));
 		print_sas(out, c->peers[i].sas, c->peers[i].n_sas);
 	}
+	if (c->snmp.enabled) {
+		fprintf(out, "snmp agentx-socket ");
+		print_str(out, c->snmp.agentx_socket ? c->snmp.agentx_socket : MIP_CONF_DEFAULT_AGENTX);
+		fprintf(out, " ping-interval %u\n", c->snmp.ping_interval);
+	}
+	if (c->dp.present)
+		fprintf(out, "data-plane backend %s tunnel-mtu %u gratuitous-arp-count %u\n",
+			backend_name(c->dp.backend), c->dp.tunnel_mtu, c->dp.gratuitous_arp_count);
 }

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "dp.h"
 #include "log.h"
 
 #define CTL_MAX_CLIENTS 32
@@ -162,9 +163,10 @@ static void ctl_summary(struct ctl_client *c)
 {
 	struct mip_daemon *d = c->srv->d;
 
-	ctl_printf(c, "summary version=%s home-agent=%s bindings=%zu nodes=%zu\n", PACKAGE_VERSION,
-		   d->ha_up ? "enabled" : "disabled", d->ha_up ? d->ha.bindings.count : 0,
-		   d->ha_up ? d->ha.nodes.count : 0);
+	ctl_printf(c, "summary version=%s home-agent=%s bindings=%zu nodes=%zu backend=%s\n",
+		   PACKAGE_VERSION, d->ha_up ? "enabled" : "disabled",
+		   d->ha_up ? d->ha.bindings.count : 0, d->ha_up ? d->ha.nodes.count : 0,
+		   d->dp ? dp_backend_name(d->dp) : "none");
 	ctl_end(c, 0, "ok");
 }
 

@@ -12,9 +12,17 @@
 #include <arpa/inet.h>
 #include "ctl.h"
 #include "daemon.h"
+#include "dp.h"
+#include "outq.h"
+#include "state.h"
 #include "log.h"
 #include "net.h"
 #include "wire.h"
+#ifdef HAVE_SNMP
+#include "snmp_agent.h"
+
+static struct mip_snmp *daemon_snmp;    /* the AgentX subagent, if configured */
+#endif
 
 #define RECV_BATCH 64
 
@@ -142,16 +150,42 @@ static int daemon_signals(struct mip_daemon *d)
 	return ev_add(&d->loop, &d->sig_io, EPOLLIN);
 }
 
+/* End of a loop turn: commit the state, then send the turn's replies. */
+static void daemon_turn_end(struct ev_loop *loop, void *arg)
+{
+	struct mip_daemon *d = arg;
+
+	(void)loop;
+	outq_flush(d->outq);
+}
+
+static void daemon_commit(void *arg)
+{
+	struct mip_daemon *d = arg;
+
+	if (state_commit(d->state) < 0)
+		log_warnx("main", "the state could not be committed; replies go out anyway");
+}
+
 static int daemon_start(struct mip_daemon *d)
 {
-	struct mip_io_ops io = { .send = net_udp_send, .ctx = &d->udp_fd };
+	struct mip_io_ops io = { .send = outq_send };
 	struct in_addr any = { .s_addr = INADDR_ANY };
 
 	if (ev_init(&d->loop) < 0 || daemon_signals(d) < 0)
 		return -1;
-	d->udp_fd = net_udp_open(any, MIP_UDP_PORT);
-	if (d->udp_fd < 0)
+	d->state = state_open(d->conf->state_dir, d->conf->state_fsync);
+	if (!d->state)
 		return -1;
+	d->udp_fd = net_udp_open(any, MIP_UDP_PORT);
+	if (d->udp_fd < 0 || !(d->outq = calloc(1, sizeof(*d->outq))))
+		return -1;
+	d->outq->fd = d->udp_fd;
+	d->outq->before_flush = daemon_commit;
+	d->outq->arg = d;
+	io.ctx = d->outq;
+	d->loop.turn_end = daemon_turn_end;
+	d->loop.turn_arg = d;
 	d->udp_io.fd = d->udp_fd;
 	d->udp_io.cb = daemon_udp_readable;
 	if (ev_add(&d->loop, &d->udp_io, EPOLLIN) < 0)
@@ -170,15 +204,37 @@ static int daemon_start(struct mip_daemon *d)
 			 addr, d->conf->ha.interface, net, d->conf->ha.home_network.len,
 			 d->conf->ha.n_nodes);
 	}
+	d->dp = dp_open(d->conf, &d->loop);
+	if (!d->dp)
+		return -1;
+	if (d->ha_up && state_restore(d->state, &d->ha) < 0)
+		return -1;
+	state_listen(d->state);
 	d->ctl = ctl_server_open(d->conf->control_socket, &d->loop, d);
 	if (!d->ctl)
 		return -1;
+#ifdef HAVE_SNMP
+	if (d->conf->snmp.enabled && !(daemon_snmp = mip_snmp_open(d, &d->loop)))
+		return -1;
+#else
+	if (d->conf->snmp.enabled)
+		log_warnx("main", "built without Net-SNMP: <snmp> ignored");
+#endif
 	return 0;
 }
 
 static void daemon_stop(struct mip_daemon *d)
 {
+#ifdef HAVE_SNMP
+	mip_snmp_close(daemon_snmp);
+	daemon_snmp = NULL;
+#endif
 	ctl_server_close(d->ctl);
+	if (d->outq)
+		outq_flush(d->outq);
+	state_close(d->state);
+	free(d->outq);
+	dp_close(d->dp);
 	if (d->ha_up)
 		ha_free(&d->ha);
 	if (d->udp_fd >= 0)

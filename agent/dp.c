@@ -1,1 +1,536 @@
-/* placeholder */ typedef int mip_placeholder_dp;
+/* The data plane: binding events to tunnels, host routes, proxy and gratuitous ARP (see dp.h). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include "arp.h"
+#include "counters.h"
+#include "dp.h"
+#include "event.h"
+#include "log.h"
+#include "nl.h"
+#include "node.h"
+#include "notify.h"
+#include "rbtree.h"
+#include "utun.h"
+#include "wire.h"
+
+#define DP_TUN_PATTERN "mip%d"
+
+enum dp_backend { DP_BACKEND_KERNEL, DP_BACKEND_USERSPACE };
+
+/* One care-of address of a node, as the data plane installed it. */
+struct dp_coa {
+	struct dp_coa *next;
+	struct in_addr coa;
+	enum dp_encap encap;
+	bool via_utun;                  /* forwarded by the userspace engine */
+	bool decap;                     /* userspace decapsulation entry installed */
+	int kifindex;                   /* kernel backend: the tunnel link, 0: none */
+	enum knl_tunnel_kind kkind;
+	uint64_t seq;                   /* arrival order: the kernel routes to the newest */
+};
+
+/* A mobile node whose traffic the home agent intercepts. */
+struct dp_node {
+	RB_ENTRY(dp_node) rb;
+	struct dp *dp;
+	struct in_addr hoa;
+	struct dp_coa *coas;
+	bool on_link;                   /* home address on the home link: proxy + gratuitous ARP */
+	bool proxied;
+	int route_ifindex;              /* device of our host route, 0: none */
+	struct mip_timer idle;          /* end of interception after the last binding */
+	bool expired;                   /* the last binding expired (no deregistration) */
+	bool simul_warned;
+};
+
+RB_HEAD(dp_tree, dp_node);
+
+struct dp {
+	const struct conf *c;
+	struct ev_loop *loop;
+	enum dp_backend backend;
+	struct knl *nl;
+	struct utun *utun;              /* kernel backend: opened for minimal encapsulation only */
+	struct arp *arp;
+	int home_ifindex;
+	struct in_addr local;           /* our tunnel end: the home agent address (§4.2.3) */
+	unsigned mtu;
+	struct dp_tree nodes;
+	uint64_t seq;
+	bool listening;
+};
+
+static int dp_node_cmp(const struct dp_node *a, const struct dp_node *b)
+{
+	return addr_cmp(a->hoa, b->hoa);
+}
+
+RB_GENERATE_STATIC(dp_tree, dp_node, rb, dp_node_cmp)
+
+static const char *ntoa(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *encap_name(enum dp_encap e)
+{
+	switch (e) {
+	case DP_ENCAP_MINIMAL: return "minimal";
+	case DP_ENCAP_GRE: return "gre";
+	case DP_ENCAP_IPIP: break;
+	}
+	return "ip-in-ip";
+}
+
+/* The encapsulation a registration asked for (RFC 5944 §3.3: M, G, else IP in IP). */
+static enum dp_encap encap_of(uint8_t flags)
+{
+	if (flags & MIP_RRQ_M)
+		return DP_ENCAP_MINIMAL;
+	if (flags & MIP_RRQ_G)
+		return DP_ENCAP_GRE;
+	return DP_ENCAP_IPIP;
+}
+
+const char *dp_backend_name(const struct dp *dp)
+{
+	return dp->backend == DP_BACKEND_KERNEL ? "kernel" : "userspace";
+}
+
+/* ---- sysctls */
+
+/* Set /proc/sys/@key (dots for slashes) to @value unless it already is. */
+static void dp_sysctl(const char *key, const char *value)
+{
+	char path[256], cur[64] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	for (char *p = path + sizeof("/proc/sys/") - 1; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("dp", "cannot open %s", path);
+		return;
+	}
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0) {
+		cur[n] = '\0';
+		cur[strcspn(cur, " \t\n")] = '\0';
+		if (strcmp(cur, value) == 0)
+			goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0 || write(fd, value, strlen(value)) < 0)
+		log_warn("dp", "cannot set %s=%s", key, value);
+	else
+		log_info("dp", "set %s=%s (was %s)", key, value, n > 0 ? cur : "?");
+out:
+	close(fd);
+}
+
+/* ---- tunnels of one care-of address */
+
+static struct utun *dp_utun(struct dp *dp)
+{
+	if (!dp->utun) {
+		dp->utun = utun_open(DP_TUN_PATTERN, dp->loop, (int)dp->mtu);
+		if (dp->utun && dp->backend == DP_BACKEND_KERNEL)
+			log_info("dp", "minimal encapsulation through the userspace engine (%s)",
+				 utun_ifname(dp->utun));
+	}
+	return dp->utun;
+}
+
+static const struct in_addr any_addr = { .s_addr = INADDR_ANY };
+
+static void dp_coa_down(struct dp *dp, struct dp_node *n, struct dp_coa *c)
+{
+	if (c->via_utun && dp->utun)
+		utun_fwd_del(dp->utun, n->hoa, c->coa);
+	if (c->decap && dp->utun)
+		utun_decap_del(dp->utun, c->coa, dp->local, n->hoa, any_addr);
+	if (c->kifindex > 0)
+		knl_tunnel_put(dp->nl, c->kkind, dp->local, c->coa);
+	c->via_utun = c->decap = false;
+	c->kifindex = 0;
+}
+
+/* Tunnel @n's traffic to @c and accept what the node tunnels back: reverse
+ * tunnelling (T, RFC 3024) and location privacy (§4.2.3, §5.5) alike; a
+ * co-located care-of address (D) is just another tunnel end. */
+static int dp_coa_up(struct dp *dp, struct dp_node *n, struct dp_coa *c)
+{
+	char h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	if (dp->backend == DP_BACKEND_KERNEL && c->encap != DP_ENCAP_MINIMAL) {
+		c->kkind = c->encap == DP_ENCAP_GRE ? KNL_TUNNEL_GRE : KNL_TUNNEL_IPIP;
+		c->kifindex = knl_tunnel_get(dp->nl, c->kkind, dp->local, c->coa, dp->mtu);
+		return c->kifindex > 0 ? 0 : -1;
+	}
+	if (!dp_utun(dp))
+		return -1;
+	if (utun_fwd_add(dp->utun, n->hoa, dp->local, c->coa, c->encap) < 0) {
+		log_warn("dp", "cannot tunnel %s to %s", ntoa(n->hoa, h), ntoa(c->coa, a));
+		return -1;
+	}
+	c->via_utun = true;
+	if (utun_decap_add(dp->utun, c->coa, dp->local, n->hoa, any_addr) < 0)
+		log_warn("dp", "cannot accept tunnelled packets of %s from %s", ntoa(n->hoa, h),
+			  ntoa(c->coa, a));
+	else
+		c->decap = true;
+	return 0;
+}
+
+/* ---- the host route */
+
+static int dp_route_update(struct dp *dp, struct dp_node *n)
+{
+	struct dp_coa *newest = NULL;
+	int want = 0;
+
+	for (struct dp_coa *c = n->coas; c; c = c->next)
+		if (!newest || c->seq > newest->seq)
+			newest = c;
+	if (!newest)
+		return 0;
+	if (dp->backend == DP_BACKEND_USERSPACE || newest->via_utun)
+		want = dp->utun ? utun_ifindex(dp->utun) : 0;
+	else
+		want = newest->kifindex;
+	if (dp->backend == DP_BACKEND_KERNEL && n->coas->next && !n->simul_warned) {
+		char h[INET_ADDRSTRLEN];
+
+		log_info("dp", "kernel backend: %s has simultaneous bindings; traffic follows the newest "
+			 "care-of address only", ntoa(n->hoa, h));
+		n->simul_warned = true;
+	}
+	if (want <= 0 || want == n->route_ifindex)
+		return want > 0 ? 0 : -1;
+	if (knl_route_add(dp->nl, n->hoa, want, 0) < 0)
+		return -1;
+	n->route_ifindex = want;
+	return 0;
+}
+
+static void dp_route_remove(struct dp *dp, struct dp_node *n)
+{
+	if (n->route_ifindex) {
+		knl_route_del(dp->nl, n->hoa, 0);
+		n->route_ifindex = 0;
+	}
+}
+
+/* ---- nodes */
+
+static void dp_node_idle(struct mip_timer *t);
+
+static struct dp_node *dp_node_find(struct dp *dp, struct in_addr hoa)
+{
+	struct dp_node key = { .hoa = hoa };
+
+	return RB_FIND(dp_tree, &dp->nodes, &key);
+}
+
+static struct dp_node *dp_node_get(struct dp *dp, struct in_addr hoa)
+{
+	struct dp_node *n = dp_node_find(dp, hoa);
+	const struct conf_home_agent *ha = &dp->c->ha;
+
+	if (n)
+		return n;
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		log_warnx("dp", "out of memory");
+		return NULL;
+	}
+	n->dp = dp;
+	n->hoa = hoa;
+	n->on_link = dp->home_ifindex > 0 && conf_prefix_contains(&ha->home_network, hoa);
+	timer_init(&n->idle, dp_node_idle);
+	RB_INSERT(dp_tree, &dp->nodes, n);
+	return n;
+}
+
+static void dp_node_free(struct dp *dp, struct dp_node *n)
+{
+	struct dp_coa *c, *next;
+
+	for (c = n->coas; c; c = next) {
+		next = c->next;
+		dp_coa_down(dp, n, c);
+		free(c);
+	}
+	n->coas = NULL;
+	dp_route_remove(dp, n);
+	if (n->proxied)
+		knl_proxy_del(dp->nl, dp->home_ifindex, n->hoa);
+	timer_cancel(&dp->loop->timers, &n->idle);
+	RB_REMOVE(dp_tree, &dp->nodes, n);
+	free(n);
+}
+
+/* Start intercepting for a node that had no binding (§4.6): proxy ARP for
+ * its home address and a gratuitous ARP with our link-layer address. */
+static void dp_intercept(struct dp *dp, struct dp_node *n)
+{
+	uint8_t mac[6];
+
+	if (!n->on_link || n->proxied)
+		return;
+	/* the node's entry, learnt while it was at home, would later make it
+	 * look as if it had come back (see dp_node_idle) */
+	if (knl_neigh_lookup(dp->nl, dp->home_ifindex, n->hoa, mac, NULL) == 1)
+		knl_neigh_flush(dp->nl, dp->home_ifindex, n->hoa);
+	if (knl_proxy_add(dp->nl, dp->home_ifindex, n->hoa) == 0) {
+		n->proxied = true;
+		mip_count(MIP_CTR_HA_PROXY_ARPS);
+	}
+	if (dp->arp)
+		arp_announce(dp->arp, n->hoa, NULL);
+}
+
+/* After the last binding: runs at the end of the loop turn, so that a
+ * registration replacing the binding (removal, then addition in the same
+ * request) keeps interception without any ARP.  Otherwise proxy ARP stops
+ * and, unless the binding merely expired, the node is taken to be back home
+ * (§4.6): a gratuitous ARP with the node's own link-layer address, known
+ * from the neighbour table (the node had to resolve our address to send its
+ * deregistration from the home link) or asked for on the link.  A node that
+ * deregistered from elsewhere does not answer, and nothing is announced. */
+static void dp_node_idle(struct mip_timer *t)
+{
+	struct dp_node *n = container_of(t, struct dp_node, idle);
+	struct dp *dp = n->dp;
+	bool announce = n->on_link && n->proxied && !n->expired && dp->arp;
+	struct in_addr hoa = n->hoa;
+	uint8_t mac[6];
+	char h[INET_ADDRSTRLEN];
+
+	if (n->coas)
+		return;
+	dp_node_free(dp, n);
+	log_info("dp", "%s is no longer intercepted", ntoa(hoa, h));
+	if (!announce)
+		return;
+	if (knl_neigh_lookup(dp->nl, dp->home_ifindex, hoa, mac, NULL) == 1)
+		arp_announce(dp->arp, hoa, mac);
+	else
+		arp_announce_owner(dp->arp, hoa);
+}
+
+static struct dp_coa *dp_coa_find(struct dp_node *n, struct in_addr coa)
+{
+	struct dp_coa *c;
+
+	for (c = n->coas; c; c = c->next)
+		if (c->coa.s_addr == coa.s_addr)
+			break;
+	return c;
+}
+
+static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
+{
+	struct dp_node *n = dp_node_get(dp, ev->hoa);
+	enum dp_encap encap = encap_of(ev->flags);
+	char h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+	struct dp_coa *c;
+	bool first;
+
+	if (!n)
+		return;
+	first = !n->coas && !timer_pending(&n->idle);
+	timer_cancel(&dp->loop->timers, &n->idle);
+	c = dp_coa_find(n, ev->coa);
+	if (c && c->encap == encap && (c->via_utun || c->kifindex > 0))
+		return;                             /* a renewal: nothing changes */
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			log_warnx("dp", "out of memory");
+			goto check;
+		}
+		c->coa = ev->coa;
+		c->next = n->coas;
+		n->coas = c;
+	} else {
+		dp_coa_down(dp, n, c);
+	}
+	c->encap = encap;
+	c->seq = ++dp->seq;
+	if (dp_coa_up(dp, n, c) == 0 && dp_route_update(dp, n) == 0) {
+		if (first)
+			log_info("dp", "intercepting %s: tunnelled to %s (%s)", ntoa(n->hoa, h),
+				 ntoa(c->coa, a), encap_name(encap));
+		else
+			log_debug("dp", "%s also or now tunnelled to %s (%s)", ntoa(n->hoa, h),
+				  ntoa(c->coa, a), encap_name(encap));
+	}
+	dp_intercept(dp, n);
+	return;
+check:
+	if (!n->coas && !timer_pending(&n->idle))
+		dp_node_free(dp, n);
+}
+
+static void dp_binding_down(struct dp *dp, const struct mip_event *ev)
+{
+	struct dp_node *n = dp_node_find(dp, ev->hoa);
+	struct dp_coa **pp, *c;
+
+	if (!n)
+		return;
+	for (pp = &n->coas; (c = *pp); pp = &c->next)
+		if (c->coa.s_addr == ev->coa.s_addr)
+			break;
+	if (!c)
+		return;
+	*pp = c->next;
+	dp_coa_down(dp, n, c);
+	free(c);
+	if (n->coas) {
+		dp_route_update(dp, n);
+		return;
+	}
+	/* no route from now on, so that the reply to a node deregistering from
+	 * the home link leaves on that link; the rest waits for dp_node_idle */
+	dp_route_remove(dp, n);
+	n->expired = ev->type == MIP_EV_BINDING_EXPIRED;
+	if (timer_schedule(&dp->loop->timers, &n->idle, mip_now_ms()) < 0)
+		dp_node_idle(&n->idle);
+}
+
+static void dp_event(const struct mip_event *ev, void *arg)
+{
+	struct dp *dp = arg;
+
+	switch (ev->type) {
+	case MIP_EV_BINDING_ADDED:
+	case MIP_EV_BINDING_RENEWED:
+		dp_binding_up(dp, ev);
+		break;
+	case MIP_EV_BINDING_REMOVED:
+	case MIP_EV_BINDING_EXPIRED:
+		dp_binding_down(dp, ev);
+		break;
+	case MIP_EV_SEC_VIOLATION:
+		break;
+	}
+}
+
+/* ---- open and close */
+
+static int dp_choose_backend(struct dp *dp)
+{
+	enum conf_dp_backend want = dp->c->dp.backend;
+	char why[160] = "";
+
+	if (want == CONF_DP_USERSPACE) {
+		dp->backend = DP_BACKEND_USERSPACE;
+		log_info("dp", "backend userspace (configured)");
+		return 0;
+	}
+	if (knl_tunnel_probe(dp->nl, why, sizeof(why))) {
+		dp->backend = DP_BACKEND_KERNEL;
+		log_info("dp", "backend kernel (%s)", want == CONF_DP_KERNEL ? "configured"
+					     : "auto: the kernel has ipip and gre links");
+		return 0;
+	}
+	if (want == CONF_DP_KERNEL) {
+		log_err("dp", "data-plane backend \"kernel\" is configured but the kernel cannot "
+			"tunnel: %s; use backend \"auto\" or \"userspace\"", why);
+		return -1;
+	}
+	dp->backend = DP_BACKEND_USERSPACE;
+	log_info("dp", "backend userspace (auto: %s)", why);
+	return 0;
+}
+
+static int dp_home_link(struct dp *dp)
+{
+	const struct conf_home_agent *ha = &dp->c->ha;
+	char key[128];
+
+	if (!ha->enabled)
+		return 0;
+	dp_sysctl("net.ipv4.ip_forward", "1");
+	if (!ha->interface[0]) {
+		log_info("dp", "no home interface configured: no proxy or gratuitous ARP");
+		return 0;
+	}
+	dp->home_ifindex = knl_ifindex(dp->nl, ha->interface);
+	if (dp->home_ifindex <= 0) {
+		log_err("dp", "the home interface %s does not exist", ha->interface);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "net.ipv4.neigh.%s.proxy_delay", ha->interface);
+	dp_sysctl(key, "0");
+	dp->arp = arp_open(ha->interface, ha->address, dp->c->dp.gratuitous_arp_count, dp->loop);
+	return 0;
+}
+
+struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
+{
+	struct dp *dp = calloc(1, sizeof(*dp));
+	int n;
+
+	if (!dp) {
+		log_warnx("dp", "out of memory");
+		return NULL;
+	}
+	dp->c = c;
+	dp->loop = loop;
+	dp->local = c->ha.address;
+	dp->mtu = c->dp.tunnel_mtu;
+	RB_INIT(&dp->nodes);
+	dp->nl = knl_open(c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR);
+	if (!dp->nl)
+		goto fail;
+	n = knl_cleanup(dp->nl);
+	if (n > 0)
+		log_info("dp", "removed %d leftover entries of an earlier run", n);
+	if (dp_choose_backend(dp) < 0 || dp_home_link(dp) < 0)
+		goto fail;
+	if (dp->backend == DP_BACKEND_USERSPACE && !dp_utun(dp))
+		goto fail;
+	if (notify_listen(dp_event, dp) < 0) {
+		log_warnx("dp", "cannot listen to binding events: too many listeners");
+		goto fail;
+	}
+	dp->listening = true;
+	log_info("dp", "data plane ready: backend %s%s%s, tunnel mtu %u, gratuitous ARP %s",
+		 dp_backend_name(dp), dp->utun ? ", device " : "", dp->utun ? utun_ifname(dp->utun) : "",
+		 dp->mtu, !dp->arp ? "off (no home link)" : c->dp.gratuitous_arp_count ? "on" : "off");
+	return dp;
+fail:
+	dp_close(dp);
+	return NULL;
+}
+
+void dp_close(struct dp *dp)
+{
+	struct dp_node *n;
+
+	if (!dp)
+		return;
+	if (dp->listening)
+		notify_unlisten(dp_event, dp);
+	while ((n = RB_MIN(dp_tree, &dp->nodes)))
+		dp_node_free(dp, n);
+	arp_close(dp->arp);
+	if (dp->utun)
+		utun_close(dp->utun);
+	if (dp->nl) {
+		knl_cleanup(dp->nl);        /* anything marked that is still there */
+		knl_close(dp->nl);
+	}
+	free(dp);
+}

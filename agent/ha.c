@@ -177,7 +177,7 @@ static void ha_event(enum mip_event_type type, const struct mip_binding *b)
 {
 	struct mip_event ev = {
 		.type = type, .hoa = b->node->hoa, .coa = b->coa, .peer = b->src,
-		.id = b->id, .lifetime = b->lifetime, .flags = b->flags,
+		.port = b->src_port, .id = b->id, .lifetime = b->lifetime, .flags = b->flags,
 	};
 
 	notify(&ev);
@@ -504,6 +504,41 @@ void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
 		return;
 	}
 	ha_accept(ha, &r);
+}
+
+int ha_restore_binding(struct mip_ha *ha, const struct ha_saved *s)
+{
+	const struct conf_node *cn = conf_find_node(&ha->conf->ha, s->hoa);
+	uint64_t now = ha->mono_now();
+	struct mip_node *n;
+	struct mip_binding *b;
+
+	if (!cn || !(n = node_get(&ha->nodes, s->hoa, cn)))
+		return -1;
+	if (binding_find(n, s->coa) || !(b = binding_add(&ha->bindings, n, s->coa)))
+		return -1;
+	timer_init(&b->expiry, ha_binding_expired);
+	b->src = s->src;
+	b->src_port = s->src_port;
+	b->id = s->id;
+	b->flags = s->flags;
+	b->lifetime = s->lifetime;
+	if (s->lifetime != MIP_LIFETIME_INFINITE) {
+		uint64_t used = (uint64_t)s->lifetime * 1000 > s->remaining_ms ?
+				(uint64_t)s->lifetime * 1000 - s->remaining_ms : 0;
+
+		b->granted_ms = now > used ? now - used : 0;
+		if (timer_schedule(ha->timers, &b->expiry, now + s->remaining_ms) < 0) {
+			binding_del(&ha->bindings, b);
+			return -1;
+		}
+	} else {
+		b->granted_ms = now;
+	}
+	if (s->id > n->last_id)
+		n->last_id = s->id;
+	ha_event(MIP_EV_BINDING_ADDED, b);
+	return 0;
 }
 
 size_t ha_clear_bindings(struct mip_ha *ha, struct in_addr hoa)

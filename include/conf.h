@@ -16,6 +16,10 @@
 #define MIP_CONF_DEFAULT_STATE_DIR "/var/lib/mipagent"
 #define MIP_CONF_DEFAULT_SOCKET "/run/mipagent/mipagent.sock"
 #define MIP_LIFETIME_INFINITE 0xffff
+#define MIP_CONF_DEFAULT_AGENTX "/var/agentx/master"   /* Net-SNMP's default */
+#define MIP_CONF_DEFAULT_PING_INTERVAL 5
+#define MIP_CONF_DEFAULT_TUNNEL_MTU 1480
+#define MIP_CONF_DEFAULT_GARP_COUNT 3
 
 struct conf_prefix {
 	struct in_addr addr;   /* network address (host bits zero after checking) */
@@ -87,15 +91,41 @@ struct conf_home_agent {
 	int line;
 };
 
+/* <snmp>: the AgentX subagent serving the MIP-MIB (RFC 2006). */
+struct conf_snmp {
+	bool enabled;                      /* the element is present */
+	char *agentx_socket;               /* master's socket: /path, unix:/path or tcp:HOST:PORT */
+	unsigned ping_interval;            /* seconds between pings / reconnect attempts, default 5 */
+	int line;
+};
+
+/* <data-plane>: how registered traffic is tunnelled and intercepted (dp.h). */
+enum conf_dp_backend {
+	CONF_DP_AUTO = 0,                  /* kernel tunnels if the kernel can, else userspace */
+	CONF_DP_KERNEL,                    /* ipip/gre links; refuse to start without them */
+	CONF_DP_USERSPACE,                 /* the TUN-based engine (utun.h) */
+};
+
+struct conf_data_plane {
+	bool present;                      /* the element is present */
+	enum conf_dp_backend backend;      /* default auto */
+	unsigned tunnel_mtu;               /* tunnel devices' MTU, default 1480 */
+	unsigned gratuitous_arp_count;     /* copies of each gratuitous ARP, default 3; 0: none */
+	int line;
+};
+
 struct conf {
 	char *path;                        /* file it was read from */
 	int log_level;                     /* LOG_LVL_*, default info */
 	char *state_dir;
 	char *control_socket;
 	bool allow_reserved_spi;           /* legacy: accept SPIs 0-255 */
+	bool state_fsync;                  /* fsync the state before replies (power-loss safe) */
 	struct conf_home_agent ha;
 	struct conf_peer *peers;
 	size_t n_peers;
+	struct conf_snmp snmp;
+	struct conf_data_plane dp;
 };
 
 /** Read and parse @path; on error print "FILE:LINE: message" lines to @err

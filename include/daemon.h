@@ -22,6 +22,9 @@ struct mip_daemon {
 	int sig_fd;
 	struct ev_io sig_io;
 	struct ctl_server *ctl;   /* control socket */
+	struct dp *dp;            /* the data plane (dp.h) */
+	struct mip_state *state;  /* durable bindings (state.h) */
+	struct outq *outq;        /* replies held until the state is committed */
 };
 
 /** Parse the command line; returns 0, 1 (exit with success: -h / -V) or -1. */

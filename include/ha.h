@@ -34,6 +34,18 @@ void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
 /** Remove the bindings of @hoa (all nodes when @hoa is INADDR_ANY); returns
  *  how many were removed. */
 size_t ha_clear_bindings(struct mip_ha *ha, struct in_addr hoa);
+/* A binding as the durable state keeps it. */
+struct ha_saved {
+	struct in_addr hoa, coa, src;
+	uint16_t src_port, lifetime;
+	uint8_t flags;
+	uint64_t id;
+	uint64_t remaining_ms;          /* ignored for an infinite lifetime */
+};
+
+/** Re-create a saved binding at start-up (announced as added, so the data
+ *  plane re-creates its routes); -1 when its node is no longer configured. */
+int ha_restore_binding(struct mip_ha *ha, const struct ha_saved *s);
 /** Current time of day in NTP format (seconds since 1900 . fraction). */
 uint64_t mip_ntp_now(void);
 

@@ -28,7 +28,8 @@ enum mip_violation_reason {
 struct mip_event {
 	enum mip_event_type type;
 	struct in_addr hoa, coa;        /* binding events; hoa also for violations */
-	struct in_addr peer;            /* violator address (source of the message) */
+	struct in_addr peer;            /* source of the request / violator address */
+	uint16_t port;                  /* its UDP source port (binding events) */
 	uint32_t spi;
 	uint64_t id;
 	uint16_t lifetime;

@@ -25,16 +25,27 @@ enum dp_encap {
 };
 
 struct utun_stats {
-	uint64_t encap_pkts, encap_bytes, decap_pkts, decap_bytes;
+	uint64_t encap_pkts, encap_bytes, decap_pkts, decap_bytes;  /* inner datagrams */
 	uint64_t no_route, bad_inner, too_big, icmp_relayed, send_errors;
+	uint64_t loop_drops;      /* inner source is the tunnel exit point (RFC 2003 3.2) */
+	uint64_t decap_bad;       /* malformed encapsulated packets (see encap_decap()) */
+	uint64_t decap_filtered;  /* well-formed but no matching decap filter */
+	uint64_t fragmented;      /* DF-clear datagrams fragmented to fit the tunnel */
+	uint64_t icmp_sent;       /* our own ICMP Datagram Too Big to senders */
 };
 
-/** Create the TUN device (name pattern like "mip%d") and the raw sockets,
- *  and watch them in @loop.  NULL on failure (logged). */
+/** Create the TUN device (name pattern like "mip%d"), set it up, and the raw
+ *  sockets, and watch them in @loop.  @mtu is the TUN device's MTU; 0: the
+ *  largest link MTU minus the largest encapsulation overhead (GRE, 24).
+ *  NULL on failure (logged). */
 struct utun *utun_open(const char *name_pattern, struct ev_loop *loop, int mtu);
 void utun_close(struct utun *u);
 const char *utun_ifname(const struct utun *u);
 int utun_ifindex(const struct utun *u);
+/** The TUN device's MTU. */
+int utun_mtu(const struct utun *u);
+/** Outer TTL for IP-in-IP and GRE (default 64, RFC 2003 3.1). */
+int utun_set_ttl(struct utun *u, int ttl);
 
 /** Forward tunnel: inner packets to @inner_dst go encapsulated from @local to
  *  @remote.  Adding a second @remote for the same @inner_dst duplicates the

@@ -1,0 +1,283 @@
+/* Durable binding state in SQLite (see state.h). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+#include "ha.h"
+#include "log.h"
+#include "notify.h"
+#include "state.h"
+
+struct mip_state {
+	sqlite3 *db;
+	sqlite3_stmt *upsert, *del, *del_all;
+	int lock_fd;
+	bool in_txn;
+	bool restoring;
+	char path[4096];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS binding ("
+	" hoa INTEGER NOT NULL, coa INTEGER NOT NULL, src INTEGER NOT NULL,"
+	" sport INTEGER NOT NULL, id INTEGER NOT NULL, flags INTEGER NOT NULL,"
+	" lifetime INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (hoa, coa)) WITHOUT ROWID;";
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int st_exec(struct mip_state *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("state", "%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void st_close_db(struct mip_state *st)
+{
+	sqlite3_finalize(st->upsert);
+	sqlite3_finalize(st->del);
+	sqlite3_finalize(st->del_all);
+	sqlite3_close(st->db);
+	st->upsert = st->del = st->del_all = NULL;
+	st->db = NULL;
+}
+
+/* Check the file is ours and sound; returns 0, or -1 to set it aside. */
+static int st_validate(struct mip_state *st, bool power_loss_safe)
+{
+	sqlite3_stmt *q = NULL;
+	int version = -1, ok = 0;
+
+	if (st_exec(st, "PRAGMA journal_mode=WAL;") < 0 ||
+	    st_exec(st, power_loss_safe ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check;", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "ok") == 0)
+		ok = 1;
+	sqlite3_finalize(q);
+	if (!ok) {
+		log_warnx("state", "%s: integrity check failed", st->path);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version;", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version == 0) {
+		/* new file (or pre-versioned): create the schema */
+		if (st_exec(st, schema) < 0 || st_exec(st, "PRAGMA user_version=1;") < 0)
+			return -1;
+	} else if (version != MIP_STATE_VERSION) {
+		log_warnx("state", "%s: state format version %d is not supported (this mipagent "
+			  "reads version %d)", st->path, version, MIP_STATE_VERSION);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO binding VALUES (?1,?2,?3,?4,?5,?6,?7,?8);", -1,
+			       &st->upsert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "DELETE FROM binding WHERE hoa=?1 AND coa=?2;", -1, &st->del,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "DELETE FROM binding;", -1, &st->del_all, NULL) != SQLITE_OK) {
+		log_warnx("state", "%s: %s", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep an unusable store for inspection and start a fresh one. */
+static void st_set_aside(struct mip_state *st)
+{
+	char aside[4200];
+	const char *suffix[] = { "", "-wal", "-shm" };
+
+	snprintf(aside, sizeof(aside), "%s.bad-%lld", st->path, (long long)time(NULL));
+	for (size_t i = 0; i < 3; i++) {
+		char from[4200], to[4300];
+
+		snprintf(from, sizeof(from), "%s%s", st->path, suffix[i]);
+		snprintf(to, sizeof(to), "%s%s", aside, suffix[i]);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			log_warn("state", "rename %s", from);
+	}
+	log_warnx("state", "state store kept aside as %s; starting with no bindings", aside);
+}
+
+static int st_open_db(struct mip_state *st, bool power_loss_safe)
+{
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("state", "%s: %s", st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 0);
+	return st_validate(st, power_loss_safe);
+}
+
+struct mip_state *state_open(const char *dir, bool power_loss_safe)
+{
+	struct mip_state *st = calloc(1, sizeof(*st));
+	char lock[4200];
+
+	if (!st)
+		return NULL;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		log_warn("state", "mkdir %s", dir);
+		goto fail;
+	}
+	snprintf(lock, sizeof(lock), "%s/mipagent.lock", dir);
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (st->lock_fd < 0) {
+		log_warn("state", "open %s", lock);
+		goto fail;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		log_warnx("state", "another mipagent uses the state directory %s", dir);
+		goto fail;
+	}
+	snprintf(st->path, sizeof(st->path), "%s/%s", dir, MIP_STATE_FILE);
+	if (st_open_db(st, power_loss_safe) < 0) {
+		st_close_db(st);
+		st_set_aside(st);
+		if (st_open_db(st, power_loss_safe) < 0)
+			goto fail;
+	}
+	log_info("state", "state store %s (%s)", st->path,
+		 power_loss_safe ? "fsync per loop turn" : "written per loop turn");
+	return st;
+fail:
+	st_close_db(st);
+	if (st->lock_fd > 0)
+		close(st->lock_fd);
+	free(st);
+	return NULL;
+}
+
+static void st_begin(struct mip_state *st)
+{
+	if (!st->in_txn && st_exec(st, "BEGIN;") == 0)
+		st->in_txn = true;
+}
+
+static void st_write(const struct mip_event *ev, void *arg)
+{
+	struct mip_state *st = arg;
+	sqlite3_stmt *s;
+
+	if (st->restoring)
+		return;
+	switch (ev->type) {
+	case MIP_EV_BINDING_ADDED:
+	case MIP_EV_BINDING_RENEWED:
+		s = st->upsert;
+		sqlite3_bind_int64(s, 3, ntohl(ev->peer.s_addr));
+		sqlite3_bind_int64(s, 4, ev->port);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)ev->id);
+		sqlite3_bind_int64(s, 6, ev->flags);
+		sqlite3_bind_int64(s, 7, ev->lifetime);
+		sqlite3_bind_int64(s, 8, ev->lifetime == 0xffff ? INT64_MAX :
+				   (sqlite3_int64)(wall_ms() + (uint64_t)ev->lifetime * 1000));
+		break;
+	case MIP_EV_BINDING_REMOVED:
+	case MIP_EV_BINDING_EXPIRED:
+		s = st->del;
+		break;
+	default:
+		return;
+	}
+	st_begin(st);
+	sqlite3_bind_int64(s, 1, ntohl(ev->hoa.s_addr));
+	sqlite3_bind_int64(s, 2, ntohl(ev->coa.s_addr));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		log_warnx("state", "cannot record a binding: %s", sqlite3_errmsg(st->db));
+	sqlite3_reset(s);
+}
+
+void state_listen(struct mip_state *st)
+{
+	notify_listen(st_write, st);
+}
+
+int state_commit(struct mip_state *st)
+{
+	if (!st || !st->in_txn)
+		return 0;
+	st->in_txn = false;
+	return st_exec(st, "COMMIT;");
+}
+
+int state_restore(struct mip_state *st, struct mip_ha *ha)
+{
+	sqlite3_stmt *q;
+	uint64_t now = wall_ms();
+	int n = 0, dropped = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT hoa, coa, src, sport, id, flags, lifetime, expires_ms "
+			       "FROM binding ORDER BY hoa, coa;", -1, &q, NULL) != SQLITE_OK) {
+		log_warnx("state", "%s: %s", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	st->restoring = true;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		struct ha_saved b = {
+			.hoa.s_addr = htonl((uint32_t)sqlite3_column_int64(q, 0)),
+			.coa.s_addr = htonl((uint32_t)sqlite3_column_int64(q, 1)),
+			.src.s_addr = htonl((uint32_t)sqlite3_column_int64(q, 2)),
+			.src_port = (uint16_t)sqlite3_column_int64(q, 3),
+			.id = (uint64_t)sqlite3_column_int64(q, 4),
+			.flags = (uint8_t)sqlite3_column_int64(q, 5),
+			.lifetime = (uint16_t)sqlite3_column_int64(q, 6),
+		};
+		int64_t expires = sqlite3_column_int64(q, 7);
+
+		b.remaining_ms = b.lifetime == 0xffff ? 0 : (uint64_t)(expires - (int64_t)now);
+		if ((b.lifetime == 0xffff || expires > (int64_t)now) && ha_restore_binding(ha, &b) == 0) {
+			n++;
+			continue;
+		}
+		/* expired while we were down, or no longer configured: forget it */
+		dropped++;
+		st_begin(st);
+		sqlite3_bind_int64(st->del, 1, ntohl(b.hoa.s_addr));
+		sqlite3_bind_int64(st->del, 2, ntohl(b.coa.s_addr));
+		sqlite3_step(st->del);
+		sqlite3_reset(st->del);
+	}
+	sqlite3_finalize(q);
+	st->restoring = false;
+	state_commit(st);
+	log_info("state", "restored %d binding(s), dropped %d expired or no longer configured", n,
+		 dropped);
+	return n;
+}
+
+void state_close(struct mip_state *st)
+{
+	if (!st)
+		return;
+	notify_unlisten(st_write, st);
+	state_commit(st);
+	st_close_db(st);
+	close(st->lock_fd);
+	free(st);
+}

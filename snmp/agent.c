@@ -1,0 +1,402 @@
+/* The AgentX subagent (see snmp_agent.h): Net-SNMP set up as a subagent,
+ * its descriptors and timeouts driven by the daemon's event loop, its log
+ * routed into ours, and one handler serving mipMIBObjects from snmp/mib.c.
+ *
+ * Event loop: after every Net-SNMP read, timeout, alarm or trap, the
+ * descriptors Net-SNMP wants (snmp_select_info2) are registered again with
+ * epoll and a timer is armed for its next timeout, so a reconnect after the
+ * master restarts is picked up at once.  Net-SNMP alarms run from that timer
+ * (NETSNMP_DS_LIB_ALARM_DONT_USE_SIG: no SIGALRM).  The AgentX session has a
+ * 1 s timeout and no retries: Net-SNMP does the AgentX Open, Register and
+ * Ping synchronously, so a master that accepts connections but does not
+ * answer can stall the loop for at most 1 s per attempt. */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_sysORTable.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include "daemon.h"
+#include "log.h"
+#include "snmp_agent.h"
+#include "snmp_int.h"
+
+#define SNMP_APP "mipagent"
+#define SNMP_SESSION_TIMEOUT_S 1
+
+static const oid mip_objects_oid[] = { 1, 3, 6, 1, 2, 1, 44, 1 };
+static oid mip_mib_oid[] = { 1, 3, 6, 1, 2, 1, 44 };
+
+/* Net-SNMP is process-global, so is its log routing: one subagent at most. */
+static struct mip_snmp *snmp_active;
+
+/* ---------------------------------------------------------------- logging */
+
+static char log_line[512];
+static size_t log_len;
+
+static void snmp_log_emit(int prio, const char *msg)
+{
+	struct mip_snmp *s = snmp_active;
+
+	/* Watch the session state to keep a master that is away from flooding
+	 * the log: warn once, then stay quiet until connected again. */
+	if (s && strstr(msg, "AgentX subagent connected")) {
+		s->connected = true;
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+				       NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 0);
+		log_info("snmp", "connected to the AgentX master %s (%s)", s->socket_path, msg);
+		return;
+	}
+	if (s && strstr(msg, "Failed to connect to the agentx master")) {
+		s->connected = false;
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+				       NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 1);
+		log_warnx("snmp", "cannot connect to the AgentX master %s; retrying every %u s "
+			  "(further attempts are not logged)", s->socket_path, s->ping_interval);
+		return;
+	}
+	if (s && strstr(msg, "master disconnected us"))
+		s->connected = false;
+	if (prio <= LOG_ERR)
+		log_err("snmp", "%s", msg);
+	else if (prio == LOG_WARNING)
+		log_warnx("snmp", "%s", msg);
+	else if (prio <= LOG_INFO)
+		log_info("snmp", "%s", msg);
+	else
+		log_debug("snmp", "%s", msg);
+}
+
+/* Net-SNMP may log a line in pieces: emit whole lines only. */
+static int snmp_log_cb(int major, int minor, void *serverarg, void *clientarg)
+{
+	const struct snmp_log_message *m = serverarg;
+	const char *p;
+
+	(void)major, (void)minor, (void)clientarg;
+	if (!m || !m->msg)
+		return 0;
+	for (p = m->msg; *p; p++) {
+		if (*p == '\n' || log_len == sizeof(log_line) - 1) {
+			log_line[log_len] = '\0';
+			if (log_len)
+				snmp_log_emit(m->priority, log_line);
+			log_len = 0;
+			if (*p == '\n')
+				continue;
+		}
+		log_line[log_len++] = *p;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the handler */
+
+static void snmp_ctx(struct mip_snmp *s, struct mib_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->conf = s->d->conf;
+	ctx->ha = s->d->ha_up ? &s->d->ha : NULL;
+	ctx->now_ms = mip_now_ms;
+	ctx->start_ms = s->start_ms;
+	ctx->violations = s->violations;
+}
+
+static void snmp_set_value(netsnmp_variable_list *vb, const struct mib_value *v)
+{
+	long l;
+	u_long u;
+
+	switch (v->type) {
+	case MIB_INTEGER:
+		l = v->i;
+		snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof(l));
+		break;
+	case MIB_COUNTER32:
+	case MIB_GAUGE32:
+	case MIB_TIMETICKS:
+		u = v->u;
+		snmp_set_var_typed_value(vb, v->type == MIB_COUNTER32 ? ASN_COUNTER :
+					 v->type == MIB_GAUGE32 ? ASN_GAUGE : ASN_TIMETICKS,
+					 &u, sizeof(u));
+		break;
+	case MIB_IPADDRESS:
+		snmp_set_var_typed_value(vb, ASN_IPADDRESS, v->octets, 4);
+		break;
+	case MIB_OCTETS:
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->octets, v->len);
+		break;
+	}
+}
+
+/* Net-SNMP OID -> ours; false if it cannot name one of our objects. */
+static bool snmp_oid_in(const oid *name, size_t len, uint32_t *out, size_t *out_len)
+{
+	if (len > MIB_OID_MAX)
+		len = MIB_OID_MAX;      /* longer than any of ours: compares the same way */
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] > UINT32_MAX)
+			return false;
+		out[i] = (uint32_t)name[i];
+	}
+	*out_len = len;
+	return true;
+}
+
+static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+			netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct mip_snmp *s = handler->myvoid;
+	struct mib_ctx ctx;
+
+	(void)reginfo;
+	snmp_ctx(s, &ctx);
+	for (netsnmp_request_info *r = requests; r; r = r->next) {
+		netsnmp_variable_list *vb = r->requestvb;
+		uint32_t name[MIB_OID_MAX], out[MIB_OID_MAX];
+		size_t len, out_len;
+		struct mib_value v;
+		enum mib_status st;
+
+		if (r->processed)
+			continue;
+		switch (reqinfo->mode) {
+		case MODE_GET:
+			if (!snmp_oid_in(vb->name, vb->name_length, name, &len) ||
+			    vb->name_length > MIB_OID_MAX)
+				st = MIB_NO_SUCH_OBJECT;
+			else
+				st = mib_get(&ctx, name, len, &v);
+			if (st == MIB_OK)
+				snmp_set_value(vb, &v);
+			else
+				netsnmp_set_request_error(reqinfo, r, st == MIB_NO_SUCH_INSTANCE ?
+							  SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
+			break;
+		case MODE_GETNEXT:
+			/* an OID we cannot represent has nothing of ours after it:
+			 * leave it unanswered and the agent moves on */
+			if (!snmp_oid_in(vb->name, vb->name_length, name, &len))
+				break;
+			if (mib_getnext(&ctx, name, len, out, &out_len, &v) != MIB_OK)
+				break;
+			{
+				oid o[MIB_OID_MAX];
+
+				for (size_t i = 0; i < out_len; i++)
+					o[i] = out[i];
+				snmp_set_var_objid(vb, o, out_len);
+			}
+			snmp_set_value(vb, &v);
+			break;
+		default:
+			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+/* ---------------------------------------------------------------- event loop */
+
+static void snmp_readable(struct ev_io *io, uint32_t events);
+
+/* Register Net-SNMP's current descriptors and its next timeout with the loop.
+ * Every descriptor is deleted and added again: Net-SNMP may have closed one
+ * and opened another under the same number since the last time (epoll drops
+ * closed descriptors by itself). */
+void mip_snmp_sync(struct mip_snmp *s)
+{
+	netsnmp_large_fd_set set;
+	struct timeval tv = { 0, 0 };
+	int numfds = 0, block = 1;
+	size_t slot = 0;
+
+	netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+	NETSNMP_LARGE_FD_ZERO(&set);
+	snmp_select_info2(&numfds, &set, &tv, &block);
+	for (size_t i = 0; i < SNMP_MAX_FDS; i++) {
+		if (s->fds[i].used)
+			ev_del(s->loop, &s->fds[i].io);
+		s->fds[i].used = false;
+	}
+	for (int fd = 0; fd < numfds; fd++) {
+		if (!NETSNMP_LARGE_FD_ISSET(fd, &set))
+			continue;
+		if (slot == SNMP_MAX_FDS) {
+			if (!s->warned_fds)
+				log_warnx("snmp", "more than %d Net-SNMP descriptors; ignoring the rest",
+					  SNMP_MAX_FDS);
+			s->warned_fds = true;
+			break;
+		}
+		s->fds[slot].io.fd = fd;
+		s->fds[slot].io.cb = snmp_readable;
+		if (ev_add(s->loop, &s->fds[slot].io, EPOLLIN) == 0)
+			s->fds[slot++].used = true;
+	}
+	netsnmp_large_fd_set_cleanup(&set);
+	if (block) {
+		timer_cancel(&s->loop->timers, &s->timer);
+	} else {
+		uint64_t ms = (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
+
+		timer_schedule(&s->loop->timers, &s->timer, mip_now_ms() + ms);
+	}
+}
+
+/* After any Net-SNMP call: due alarms, delegated requests, then resync. */
+static void snmp_after(struct mip_snmp *s)
+{
+	run_alarms();
+	netsnmp_check_outstanding_agent_requests();
+	mip_snmp_sync(s);
+}
+
+static void snmp_readable(struct ev_io *io, uint32_t events)
+{
+	struct snmp_fd *f = container_of(io, struct snmp_fd, io);
+	struct mip_snmp *s = f->s;
+	struct pollfd p = { .fd = io->fd, .events = POLLIN };
+	netsnmp_large_fd_set set;
+
+	(void)events;
+	/* a slot re-used in this very loop turn may report for an old
+	 * descriptor: read only what is readable now, never block */
+	if (!f->used || poll(&p, 1, 0) <= 0)
+		return;
+	netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+	NETSNMP_LARGE_FD_ZERO(&set);
+	NETSNMP_LARGE_FD_SET(io->fd, &set);
+	snmp_read2(&set);
+	netsnmp_large_fd_set_cleanup(&set);
+	snmp_after(s);
+}
+
+static void snmp_timeout_cb(struct mip_timer *t)
+{
+	struct mip_snmp *s = container_of(t, struct mip_snmp, timer);
+
+	snmp_timeout();
+	snmp_after(s);
+}
+
+/* ---------------------------------------------------------------- open / close */
+
+static int snmp_persist_dir(struct mip_snmp *s, const char *state_dir)
+{
+	int n = snprintf(s->persist_dir, sizeof(s->persist_dir), "%s/snmp",
+			 state_dir ? state_dir : MIP_CONF_DEFAULT_STATE_DIR);
+
+	if (n < 0 || (size_t)n >= sizeof(s->persist_dir)) {
+		log_warnx("snmp", "state directory path too long");
+		return -1;
+	}
+	if (mkdir(s->persist_dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("snmp", "cannot create %s", s->persist_dir);
+		return -1;
+	}
+	return 0;
+}
+
+struct mip_snmp *mip_snmp_open(struct mip_daemon *d, struct ev_loop *loop)
+{
+	const struct conf_snmp *cs = &d->conf->snmp;
+	netsnmp_handler_registration *reg;
+	struct mip_snmp *s;
+
+	if (snmp_active) {
+		log_warnx("snmp", "the subagent is already running");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_warn("snmp", "calloc");
+		return NULL;
+	}
+	s->d = d;
+	s->loop = loop;
+	s->ping_interval = cs->ping_interval;
+	snprintf(s->socket_path, sizeof(s->socket_path), "%s", cs->agentx_socket);
+	timer_init(&s->timer, snmp_timeout_cb);
+	for (size_t i = 0; i < SNMP_MAX_FDS; i++)
+		s->fds[i].s = s;
+	s->violations = mib_violations_new(SNMP_MAX_VIOLATORS);
+	if (!s->violations || snmp_persist_dir(s, d->conf->state_dir) < 0) {
+		mib_violations_free(s->violations);
+		free(s);
+		return NULL;
+	}
+	snmp_active = s;
+	if (snmp_trap_init(s) < 0)
+		goto fail;
+
+	/* Net-SNMP's log into ours, nothing on stderr; no MIB files parsed */
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, snmp_log_cb, NULL);
+	snmp_enable_calllog();
+	setenv("MIBS", "", 0);
+	set_persistent_directory(s->persist_dir);
+
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, s->socket_path);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	if (init_agent(SNMP_APP) != 0) {
+		log_warnx("snmp", "cannot initialise the Net-SNMP agent library");
+		goto fail;
+	}
+	/* init_agent() resets the ping interval: set it (and the session
+	 * timeout and retries) afterwards, before init_snmp() connects */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+			   (int)s->ping_interval);
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_TIMEOUT, SNMP_SESSION_TIMEOUT_S);
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_RETRIES, 0);
+	s->start_ms = mip_now_ms() - (uint64_t)netsnmp_get_agent_uptime() * 10;
+
+	reg = netsnmp_create_handler_registration("mipMIBObjects", snmp_handler, mip_objects_oid,
+						  OID_LENGTH(mip_objects_oid), HANDLER_CAN_RONLY);
+	if (!reg) {
+		log_warnx("snmp", "cannot create the mipMIBObjects registration");
+		goto fail;
+	}
+	reg->handler->myvoid = s;
+	if (netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
+		log_warnx("snmp", "cannot register mipMIBObjects");
+		goto fail;
+	}
+	register_sysORTable(mip_mib_oid, OID_LENGTH(mip_mib_oid),
+			    "MIP-MIB (RFC 2006): the mipagent Mobile IPv4 agent");
+	init_snmp(SNMP_APP);            /* reads the configuration, then connects */
+	snmp_after(s);
+	log_info("snmp", "AgentX subagent for MIP-MIB via %s, ping interval %u s",
+		 s->socket_path, s->ping_interval);
+	return s;
+fail:
+	mip_snmp_close(s);
+	return NULL;
+}
+
+void mip_snmp_close(struct mip_snmp *s)
+{
+	if (!s)
+		return;
+	snmp_trap_close(s);
+	timer_cancel(&s->loop->timers, &s->timer);
+	for (size_t i = 0; i < SNMP_MAX_FDS; i++)
+		if (s->fds[i].used)
+			ev_del(s->loop, &s->fds[i].io);
+	snmp_shutdown(SNMP_APP);
+	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, snmp_log_cb, NULL, 1);
+	snmp_disable_log();
+	mib_violations_free(s->violations);
+	if (snmp_active == s)
+		snmp_active = NULL;
+	free(s);
+}

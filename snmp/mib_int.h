@@ -1,0 +1,62 @@
+/* Internals shared by the Net-SNMP-independent parts of the subagent
+ * (snmp/mib.c, snmp/violations.c) and their unit tests. */
+#ifndef MIP_SNMP_MIB_INT_H
+#define MIP_SNMP_MIB_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "counters.h"
+#include "mib.h"
+
+/* A haRegistration counter: sub-id under haRegistration, the core's counter
+ * and the MIB name (checked against mip_counter_mib_name() by the tests). */
+struct mib_counter_map {
+	uint32_t subid;
+	enum mip_counter ctr;
+	const char *name;
+};
+
+extern const struct mib_counter_map mib_ha_counters[];
+extern const size_t mib_n_ha_counters;
+
+/** The violator with address @a (host order) or, unless @exact, the one
+ *  with the smallest address >= @a; NULL if none. */
+const struct mib_violation *mib_violations_seek(const struct mib_violations *vt, uint32_t a,
+						bool exact);
+
+/* A token bucket: @rate tokens per second, at most @burst saved up.  Kept in
+ * thousandths of a token so that integer arithmetic is exact. */
+struct mib_bucket {
+	uint64_t milli;         /* tokens x 1000 */
+	uint64_t last_ms;
+	uint32_t rate, burst;
+};
+
+static inline void mib_bucket_init(struct mib_bucket *b, uint32_t rate, uint32_t burst,
+				   uint64_t now_ms)
+{
+	b->rate = rate;
+	b->burst = burst;
+	b->milli = (uint64_t)burst * 1000;
+	b->last_ms = now_ms;
+}
+
+/** Take one token at @now_ms; false when none is left (rate limited). */
+static inline bool mib_bucket_take(struct mib_bucket *b, uint64_t now_ms)
+{
+	uint64_t cap = (uint64_t)b->burst * 1000;
+
+	if (now_ms > b->last_ms) {
+		uint64_t add = (now_ms - b->last_ms) * b->rate;  /* ms x tokens/s = milli-tokens */
+
+		b->milli = add >= cap - b->milli ? cap : b->milli + add;
+		b->last_ms = now_ms;
+	}
+	if (b->milli < 1000)
+		return false;
+	b->milli -= 1000;
+	return true;
+}
+
+#endif

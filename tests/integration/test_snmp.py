@@ -1,0 +1,561 @@
+#!/usr/bin/python3
+"""Integration tests of the SNMP subagent: a real snmpd runs as AgentX master
+in the home agent's namespace (unix AgentX socket in the test's temp dir,
+SNMP on 127.0.0.1 there), snmptrapd next to it receives the notifications,
+mipagent connects with <snmp agentx-socket=...>, nodes register with mipreg
+and hand-made requests from the NET namespace, and the MIP-MIB is read back
+with snmpget/snmpwalk/snmpbulkwalk, numerically (-m "") and by name with
+mib/MIP-MIB.txt, and compared with what `mipagentstat -j` shows.
+
+Run as root: /usr/bin/python3 tests/integration/test_snmp.py [CASE...]
+(env: top_builddir, top_srcdir; MIPINT_KEEP_TMP=1 keeps logs).  The base MIB
+modules for the named walks come from ../shared/ref/mib/netsnmp-5.9.3 next to
+the source tree, or MIP_REF_MIB.  Prints "PASS name" / "FAIL name: reason"
+and "N passed, M failed" last; exit status 1 on any failure.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mipnet import CCOA, FA_ADDR, HA_ADDR, Lab, Runner, build_request, check, ntp_now, parse_reply  # noqa: E402
+
+K = "00112233445566778899aabbccddeeff"
+KB = bytes.fromhex(K)
+K_NONCE = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+WRONG = "deadbeefdeadbeefdeadbeefdeadbeef"
+PING = 2                                    # <snmp ping-interval>
+SNMP_PORT = 11161
+TRAP_PORT = 11162
+MIP = ".1.3.6.1.2.1.44.1"
+BIND = MIP + ".6.3.1.1"                     # haMobilityBindingEntry
+CTR = MIP + ".6.3.2.1"                      # haCounterEntry
+HAREG = MIP + ".6.3"                        # haRegistration
+SA = MIP + ".2.1.1"                         # mipSecAssocEntry
+AUTH_FAILURE = ".1.3.6.1.2.1.44.2.0.1"      # mipAuthFailure
+
+SRC = os.path.abspath(os.environ.get("top_srcdir") or
+                      os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+REF_MIB = os.environ.get("MIP_REF_MIB", os.path.join(SRC, "..", "shared", "ref", "mib"))
+MIB_PATH = "%s:%s" % (os.path.join(SRC, "mib"), os.path.join(REF_MIB, "netsnmp-5.9.3"))
+
+lab = Lab()
+R = Runner(lab)
+AGENTX = os.path.join(lab.tmp, "agentx.sock")
+PERSIST = os.path.join(lab.tmp, "snmp-persist")
+MIPAGENTSTAT = lab._snapshot(os.path.join(lab.top_builddir, "mipagentstat"))
+
+CONF = '''  <home-agent address="192.0.2.1" interface="ha0" home-network="192.0.2.0/24"
+      max-registration-lifetime="1800" max-bindings="3">
+    <care-of-access default="permit">
+      <deny network="203.0.113.128/25"/>
+    </care-of-access>
+    <mobile-node first="192.0.2.20" last="192.0.2.79">
+      <security-association spi="256" key="%s"/>
+    </mobile-node>
+    <mobile-node address="192.0.2.104">
+      <security-association spi="260" algorithm="keyed-md5" replay-method="nonces" key="%s"/>
+      <security-association spi="261" algorithm="rfc2002-md5" key="%s"/>
+    </mobile-node>
+  </home-agent>
+  <peer address="198.51.100.2">
+    <security-association spi="500" key="%s"/>
+  </peer>
+  <snmp agentx-socket="%s" ping-interval="%d"/>''' % (K, K_NONCE, K_NONCE, K, AGENTX, PING)
+
+snmpd = {"proc": None}
+trapd = {"proc": None, "log": os.path.join(lab.tmp, "snmptrapd.log")}
+
+
+# ---------------------------------------------------------------- snmpd and tools
+
+def snmp_env():
+    env = dict(os.environ)
+    env["SNMP_PERSISTENT_DIR"] = PERSIST
+    env["SNMPCONFPATH"] = os.path.join(lab.tmp, "snmpconf")   # no system snmp.conf
+    env["MIBS"] = ""
+    return env
+
+
+def start_snmpd():
+    conf = os.path.join(lab.tmp, "snmpd.conf")
+    with open(conf, "w") as f:
+        f.write("master agentx\nagentXSocket unix:%s\nagentXPerms 0660 0770\n"
+                "agentXTimeout 2\nagentXRetries 1\n"
+                "rocommunity public 127.0.0.1\ntrap2sink 127.0.0.1:%d public\n" % (AGENTX, TRAP_PORT))
+    log = open(os.path.join(lab.tmp, "snmpd.log"), "a")
+    p = subprocess.Popen(["ip", "netns", "exec", lab.ns["ha"], "snmpd", "-f", "-Lo", "-C", "-c", conf,
+                          "-m", "", "udp:127.0.0.1:%d" % SNMP_PORT],
+                         stdout=log, stderr=log, env=snmp_env())
+    log.close()
+    lab.procs.append(p)
+    snmpd["proc"] = p
+    deadline = time.time() + 5
+    while not os.path.exists(AGENTX):
+        if p.poll() is not None or time.time() > deadline:
+            raise RuntimeError("snmpd did not start")
+        time.sleep(0.05)
+
+
+def stop_snmpd(sig=signal.SIGTERM):
+    p = snmpd["proc"]
+    if p and p.poll() is None:
+        p.send_signal(sig)
+        p.wait(5)
+    snmpd["proc"] = None
+
+
+def start_trapd():
+    conf = os.path.join(lab.tmp, "snmptrapd.conf")
+    with open(conf, "w") as f:
+        f.write("authCommunity log public\nformat2 TRAP %V\\n%v\\n\n")
+    out = open(trapd["log"], "w")
+    p = subprocess.Popen(["ip", "netns", "exec", lab.ns["ha"], "snmptrapd", "-f", "-n", "-Lo", "-C",
+                          "-c", conf, "-m", "", "-On", "udp:127.0.0.1:%d" % TRAP_PORT],
+                         stdout=out, stderr=out, env=snmp_env())
+    out.close()
+    lab.procs.append(p)
+    trapd["proc"] = p
+
+
+def snmp(tool, *args, named=False, check_rc=True, timeout=60, tmo="2"):
+    """Run an SNMP client in the HA namespace (@tmo: its request timeout);
+    returns stdout lines."""
+    mib = ["-M", MIB_PATH, "-m", "MIP-MIB"] if named else ["-m", ""]
+    opts = [a for a in args if a.startswith("-")]
+    oids = [a for a in args if not a.startswith("-")]
+    cmd = [tool, "-v2c", "-c", "public", "-r", "0", "-t", tmo] + mib + opts + \
+        ["127.0.0.1:%d" % SNMP_PORT] + oids
+    p = subprocess.run(["ip", "netns", "exec", lab.ns["ha"]] + cmd, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=snmp_env(), timeout=timeout)
+    if check_rc and p.returncode != 0:
+        raise AssertionError("%s failed (%d): %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    if named and p.stderr.strip():
+        raise AssertionError("%s: MIB warnings: %s" % (tool, p.stderr.strip()[:300]))
+    return [l for l in p.stdout.splitlines() if l.strip()]
+
+
+VALUE = re.compile(r"^(\S+) = (?:([\w-]+): )?(.*)$")
+
+
+def walk(oid, tool="snmpwalk", extra=()):
+    """Numeric walk: {oid: (type, value)} in order (OrderedDict semantics)."""
+    out = {}
+    for l in snmp(tool, "-Onx", *extra, oid):
+        m = VALUE.match(l)
+        check(m, "cannot parse %r" % l)
+        typ, val = m.group(2) or "", m.group(3).strip()
+        if typ == "Timeticks":          # "(497) 0:00:04.97"
+            val = re.match(r"\((\d+)\)", val).group(1)
+        out[m.group(1)] = (typ, val)
+    return out
+
+
+def wait_connected(timeout):
+    """Seconds until the subagent answers through snmpd, or raise."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            lines = snmp("snmpget", "-On", MIP + ".1.2.0", check_rc=False, timeout=5, tmo="0.2")
+            if lines and "INTEGER: 1" in lines[0]:
+                return time.time() - t0
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the subagent did not answer within %.1f s: %s" % (timeout, lab.log_tail()))
+
+
+def stat(what):
+    p = subprocess.run([MIPAGENTSTAT, "-s", lab.sock_path, "-j", what], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    check(p.returncode == 0, "mipagentstat %s: %s" % (what, p.stderr))
+    return json.loads(p.stdout)[what]
+
+
+def addr_oid(a):
+    return "." + a if not a.startswith(".") else a
+
+
+def reg_flags_bits(wire):
+    """RegistrationFlags BITS octet from the request flags (see snmp/mib.c)."""
+    bits = 0
+    for w, b in ((0x04, 0x80), (0x08, 0x40), (0x10, 0x20), (0x20, 0x10), (0x40, 0x08), (0x80, 0x04)):
+        if wire & w:
+            bits |= b
+    return bits
+
+
+def int32(v):
+    v &= 0xffffffff
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+# ---------------------------------------------------------------- registrations
+
+class Sender:
+    """Hand-made, correctly signed requests from the NET namespace."""
+
+    def __init__(self):
+        self.last_id = {}
+
+    def send(self, hoa, coa=CCOA, lifetime=1800, flags=0, key=KB, spi=256, timeout=1.0):
+        ident = max(ntp_now(), self.last_id.get(hoa, 0) + 1)
+        self.last_id[hoa] = ident
+        msg = build_request(hoa, HA_ADDR, coa, ident, lifetime=lifetime, flags=flags, spi=spi, key=key)
+        t0 = time.time()
+        data, _ = lab.exchange(msg, src=CCOA, timeout=timeout)
+        rtt = time.time() - t0
+        return (parse_reply(data) if data else None), rtt
+
+
+S = Sender()
+
+
+def populate():
+    """Bindings and counters of a known shape."""
+    for i, flags in enumerate((0x00, 0x08, 0x10 | 0x02, 0x80 | 0x40, 0x20)):
+        hoa = "192.0.2.%d" % (20 + i)
+        r, _ = S.send(hoa, flags=flags)
+        check(r and r["code"] == 0, "registration of %s: %s" % (hoa, r))
+    # a second binding (S bit) for .20 and a denied care-of address for .21
+    r, _ = S.send("192.0.2.20", coa=FA_ADDR, flags=0x80)
+    check(r and r["code"] == 0, "second binding: %s" % r)
+    r, _ = S.send("192.0.2.21", coa="203.0.113.200")
+    check(r and r["code"] == 129, "expected 129, got %s" % r)
+    # mipreg too, for the node with a numerically larger address than .20-.24
+    rc, replies = lab.mipreg("192.0.2.79", K, coa=CCOA, args=["-l", "600"])
+    check(rc == 0 and replies and replies[0]["code"] == 0, "mipreg: %s %s" % (rc, replies))
+
+
+# ---------------------------------------------------------------- cases
+
+def t_connect():
+    wait_connected(10)
+    check(re.search(r"info \[snmp\] connected to the AgentX master", open(lab.daemon_log).read()),
+          "no connection line in the log")
+    lines = snmp("snmpget", "-On", "-Ox", MIP + ".1.1.0", MIP + ".1.3.0", MIP + ".1.2.0")
+    check("Hex-STRING: 20" in lines[0], "mipEntities: %s" % lines[0])        # homeAgent(2)
+    check("Hex-STRING: E0" in lines[1], "mipEncapsulationSupported: %s" % lines[1])
+    check("INTEGER: 1" in lines[2], "mipEnable: %s" % lines[2])
+
+
+def t_bindings_numeric():
+    populate()
+    rows = stat("bindings")
+    check(len(rows) == 7, "expected 7 bindings, mipagentstat shows %d" % len(rows))
+    w = walk(MIP + ".6.3.1")
+    keys = [(r["hoa"], r["coa"]) for r in rows]
+    # mipagentstat lists in the same index order; SNMP must agree, column by column
+    expect = []
+    for col in range(1, 9):
+        for hoa, coa in keys:
+            expect.append("%s.%d.%s.%s" % (BIND, col, hoa, coa))
+    check(list(w) == expect, "walk order differs:\n%s\nvs\n%s" % ("\n".join(w), "\n".join(expect)))
+    for r in rows:
+        idx = "%s.%s" % (r["hoa"], r["coa"])
+        ident = int(str(r["id"]), 16)
+        flags = int(str(r["flags"]), 16)
+        got = {c: w["%s.%d.%s" % (BIND, c, idx)] for c in range(1, 9)}
+        check(got[1] == ("IpAddress", r["hoa"]), "MN %s" % (got[1],))
+        check(got[2] == ("IpAddress", r["coa"]), "COA %s" % (got[2],))
+        check(got[3] == ("IpAddress", r["src"]), "source %s vs %s" % (got[3], r["src"]))
+        bits = reg_flags_bits(flags)
+        shown = int(got[4][1].replace(" ", "") or "0", 16)
+        check(got[4][0] == "Hex-STRING" and shown == bits, "flags %s, expected %02x" % (got[4], bits))
+        check(int(got[5][1]) == int32(ident), "IDLow %s vs id %x" % (got[5], ident))
+        check(int(got[6][1]) == int32(ident >> 32), "IDHigh %s vs id %x" % (got[6], ident))
+        check(int(got[7][1]) == int(r["lifetime"]), "granted %s vs %s" % (got[7], r["lifetime"]))
+        check(got[8][0] == "Gauge32" and abs(int(got[8][1]) - int(r["remaining"])) <= 2,
+              "remaining %s vs %s" % (got[8], r["remaining"]))
+
+
+def t_bindings_named():
+    lines = snmp("snmpwalk", "MIP-MIB::haMobilityBindingTable", named=True)
+    check(len(lines) == 8 * 7, "%d lines by name" % len(lines))
+    text = "\n".join(lines)
+    for pat in (r"MIP-MIB::haMobilityBindingMN\.192\.0\.2\.20\.198\.51\.100\.2 = IpAddress: 192\.0\.2\.20",
+                r"MIP-MIB::haMobilityBindingCOA\.192\.0\.2\.79\.203\.0\.113\.10 = IpAddress: 203\.0\.113\.10",
+                r"MIP-MIB::haMobilityBindingSourceAddress\.192\.0\.2\.20\.203\.0\.113\.10 = IpAddress: 203\.0\.113\.10",
+                r"MIP-MIB::haMobilityBindingRegFlags\.192\.0\.2\.21\.203\.0\.113\.10 = BITS: 40 gre\(1\)",
+                r"MIP-MIB::haMobilityBindingRegFlags\.192\.0\.2\.23\.203\.0\.113\.10 = BITS: 0C "
+                r"broadcastDatagram\(4\) simultaneousBindings\(5\)",
+                r"MIP-MIB::haMobilityBindingTimeGranted\.192\.0\.2\.79\.203\.0\.113\.10 = INTEGER: 600 seconds",
+                r"MIP-MIB::haMobilityBindingTimeRemaining\.192\.0\.2\.20\.198\.51\.100\.2 = Gauge32: 1[78]\d\d seconds"):
+        check(re.search(pat, text), "no line matching %s in:\n%s" % (pat, text))
+    # the numeric and the named walks name the same instances
+    numeric = snmp("snmpwalk", "-On", "-Ox", MIP + ".6.3.1")
+    named_num = snmp("snmpwalk", "-On", "-Ox", "MIP-MIB::haMobilityBindingTable", named=True)
+    a, b = [l.split(" = ")[0] for l in numeric], [l.split(" = ")[0] for l in named_num]
+    check(a == b, "numeric and named walks differ: %s" % [x for x in zip(a, b) if x[0] != x[1]][:3])
+
+
+def t_counter_table():
+    nodes = stat("nodes")
+    w = walk(MIP + ".6.3.2")
+    check([n["hoa"] for n in nodes] == sorted((n["hoa"] for n in nodes),
+                                              key=lambda a: tuple(int(x) for x in a.split("."))),
+          "mipagentstat nodes not in index order")
+    for n in nodes:
+        a = n["hoa"]
+        check(w.get("%s.2.%s" % (CTR, a)) == ("Counter32", str(n["accepted"])),
+              "accepted %s: %s vs %s" % (a, w.get("%s.2.%s" % (CTR, a)), n["accepted"]))
+        check(w.get("%s.3.%s" % (CTR, a)) == ("Counter32", str(n["denied"])), "denied %s" % a)
+        check(w.get("%s.4.%s" % (CTR, a)) == ("Gauge32", str(n["service-time"])), "service time %s" % a)
+        acc = w.get("%s.5.%s" % (CTR, a))
+        check(acc and acc[0] == "Timeticks" and (int(acc[1]) > 0) == (n["accepted"] > 0),
+              "haRecentServiceAcceptedTime %s: %s" % (a, acc))
+        code = w.get("%s.7.%s" % (CTR, a))
+        if n["recent-denied-code"]:
+            check(code == ("INTEGER", str(n["recent-denied-code"])), "denied code %s: %s" % (a, code))
+        else:
+            check(code is None, "denied code of %s shown though never denied: %s" % (a, code))
+    check(w.get("%s.7.192.0.2.21" % CTR) == ("INTEGER", "129"), "192.0.2.21 denied 129")
+    check(len(w) == 5 * len(nodes) + 1, "%d instances for %d nodes" % (len(w), len(nodes)))
+    named = "\n".join(snmp("snmpwalk", "MIP-MIB::haCounterTable", named=True))
+    check(re.search(r"haRecentServiceDeniedCode\.192\.0\.2\.21 = INTEGER: admProhibited\(129\)", named),
+          "named walk: %s" % named)
+    check(re.search(r"haServiceRequestsAccepted\.192\.0\.2\.20 = Counter32: 2", named), named)
+
+
+def t_counters():
+    """Counters move on their own (gratuitous ARP repeats...): each SNMP value
+    must lie between mipagentstat's reading before and after the walk."""
+    counters = {c["name"]: int(c["value"]) for c in stat("counters") if c["name"] != "-"}
+    lines = snmp("snmpwalk", "-OQs", "MIP-MIB::haRegistration", named=True)
+    after = {c["name"]: int(c["value"]) for c in stat("counters") if c["name"] != "-"}
+    got = {}
+    for l in lines:
+        m = re.match(r"^(\w+)\.0 = (\d+)$", l)
+        if m:
+            got[m.group(1)] = int(m.group(2))
+    check(len(got) == 17, "%d haRegistration scalars: %s" % (len(got), lines))
+    for name, v in got.items():
+        check(name in counters, "%s not in mipagentstat counters" % name)
+        check(counters[name] <= v <= after[name], "%s: SNMP %d, mipagentstat %d then %d"
+              % (name, v, counters[name], after[name]))
+    check(got["haRegistrationAccepted"] >= 7 and got["haAdmProhibited"] >= 1, got)
+    v = snmp("snmpget", "-OQs", "MIP-MIB::mipSecTotalViolations.0", named=True)[0]
+    check(v.endswith("= %d" % counters["mipSecTotalViolations"]), v)
+
+
+def t_sec_assoc():
+    w = walk(MIP + ".2.1")
+    rows = ["192.0.2.%d.256" % i for i in range(20, 80)] + ["192.0.2.104.260", "192.0.2.104.261",
+                                                           "198.51.100.2.500"]
+    expect = ["%s.%d.%s" % (SA, c, r) for c in range(3, 7) for r in rows]
+    check(list(w) == expect, "mipSecAssocTable rows: %s" % list(w)[:8])
+    check(w[SA + ".4.192.0.2.20.256"][1] == "1", "hmac-md5 mode other(1)")
+    check(w[SA + ".4.192.0.2.104.260"][1] == "2", "keyed-md5 mode prefixSuffix(2)")
+    check(w[SA + ".6.192.0.2.104.260"][1] == "3", "nonces(3)")
+    check(w[SA + ".5.198.51.100.2.500"] == ("", '""'), "mipSecKey reads empty: %s" % (w[SA + ".5.198.51.100.2.500"],))
+
+
+def t_bulkwalk():
+    a = snmp("snmpwalk", "-On", "-Ox", MIP)
+    b = snmp("snmpbulkwalk", "-On", "-Ox", "-Cr25", MIP)
+    # counters and TimeRemaining may move between the two walks
+    def norm(lines):
+        return [re.sub(r"= (Counter32|Gauge32): \d+$", r"= \1: N", l) for l in lines]
+    strip, stripb = norm(a), norm(b)
+    check(strip == stripb, "bulkwalk differs from walk (%d vs %d lines): %s"
+          % (len(a), len(b), [x for x in zip(strip, stripb) if x[0] != x[1]][:3]))
+    check(len(a) > 300, "only %d objects" % len(a))
+    check(not any("No more variables" in l for l in a[:-1]), "early end of MIB view")
+
+
+def t_get_errors():
+    lines = snmp("snmpget", "-On", MIP + ".3.1.0", MIP + ".6.3.1.1.1.192.0.2.99.1.2.3.4",
+                 MIP + ".6.3.1.1.9.192.0.2.20.203.0.113.10", MIP + ".5.3.1.1.1.1.2.3.4")
+    check("No Such Object" in lines[0], lines[0])
+    check("No Such Instance" in lines[1], lines[1])
+    check("No Such Object" in lines[2], lines[2])
+    check("No Such Instance" in lines[3], lines[3])
+    # the FA and advertisement tables exist but are empty; their counters are 0
+    fa = walk(MIP + ".5")
+    check(all(v[1] in ("0", "2") for v in fa.values()) and len(fa) == 17, "FA objects: %s" % fa)
+    check(len(walk(MIP + ".4")) == 3, "maAdvertisement counters")
+
+
+def trap_lines():
+    try:
+        with open(trapd["log"]) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def t_trap():
+    before = trap_lines().count(AUTH_FAILURE)
+    r, _ = S.send("192.0.2.30", key=bytes.fromhex(WRONG))
+    check(r and r["code"] == 131, "expected 131: %s" % r)
+    deadline = time.time() + 5
+    while trap_lines().count(AUTH_FAILURE) == before and time.time() < deadline:
+        time.sleep(0.05)
+    text = trap_lines()
+    check(text.count(AUTH_FAILURE) == before + 1, "no mipAuthFailure trap:\n%s" % text[-2000:])
+    last = text[text.rfind(AUTH_FAILURE):]
+    src = CCOA.replace(".", r"\.")
+    for pat in (r"\.1\.3\.6\.1\.2\.1\.44\.1\.2\.3\.1\.1\.%s = IpAddress: %s" % (src, src),
+                r"\.1\.3\.6\.1\.2\.1\.44\.1\.2\.3\.1\.3\.%s = INTEGER: 256" % src,
+                r"\.1\.3\.6\.1\.2\.1\.44\.1\.2\.3\.1\.5\.%s = INTEGER: -?\d+" % src,
+                r"\.1\.3\.6\.1\.2\.1\.44\.1\.2\.3\.1\.6\.%s = INTEGER: -?\d+" % src,
+                r"\.1\.3\.6\.1\.2\.1\.44\.1\.2\.3\.1\.7\.%s = INTEGER: 2" % src):
+        check(re.search(pat, last), "trap varbind %s missing in:\n%s" % (pat, last[:1500]))
+    # and the violation table keeps the violator
+    w = walk(MIP + ".2.3")
+    check(w.get(MIP + ".2.3.1.7." + CCOA) == ("INTEGER", "2"), "mipSecViolationTable: %s" % w)
+
+
+def t_trap_rate_limit():
+    time.sleep(1.2)                         # a full bucket
+    before = trap_lines().count(AUTH_FAILURE)
+    t0 = time.time()
+    n = 40
+    for _ in range(n):
+        r, _ = S.send("192.0.2.31", key=bytes.fromhex(WRONG))
+        check(r and r["code"] == 131, "expected 131: %s" % r)
+    elapsed = time.time() - t0
+    time.sleep(1.5)                         # traps delivered, suppressed count logged
+    sent = trap_lines().count(AUTH_FAILURE) - before
+    allowed = 10 + int(elapsed * 10) + 1
+    check(10 <= sent <= allowed, "%d traps for %d violations in %.2f s (allowed %d)" % (sent, n, elapsed, allowed))
+    log = open(lab.daemon_log).read()
+    m = re.findall(r"\[snmp\] (\d+) mipAuthFailure notifications not sent \(rate limit 10/s\)", log)
+    check(m and sum(int(x) for x in m) == n - sent, "suppressed count %s, expected %d" % (m, n - sent))
+
+
+def t_restart_snmpd():
+    """Registrations keep flowing while snmpd goes away and comes back, and
+    the subagent is answering again within the ping interval."""
+    stop = threading.Event()
+    stats = {"n": 0, "lost": 0, "max_rtt": 0.0, "bad": []}
+
+    def register_loop():
+        i = 0
+        while not stop.is_set():
+            hoa = "192.0.2.%d" % (40 + i % 30)
+            i += 1
+            r, rtt = S.send(hoa, timeout=1.0)
+            stats["n"] += 1
+            if r is None:
+                stats["lost"] += 1
+            elif r["code"] != 0:
+                stats["bad"].append(r["code"])
+            stats["max_rtt"] = max(stats["max_rtt"], rtt)
+            time.sleep(0.01)
+
+    th = threading.Thread(target=register_loop)
+    th.start()
+    try:
+        time.sleep(0.5)
+        stop_snmpd()
+        time.sleep(1.0)
+        t_restart = time.time()
+        start_snmpd()
+        took = wait_connected(PING + 5)
+        took_total = time.time() - t_restart
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        th.join()
+    check(stats["n"] > 50, "only %d registrations" % stats["n"])
+    check(stats["lost"] == 0 and not stats["bad"],
+          "%d of %d registrations unanswered, codes %s" % (stats["lost"], stats["n"], stats["bad"][:5]))
+    check(stats["max_rtt"] < 0.5, "a registration took %.0f ms" % (stats["max_rtt"] * 1000))
+    # the reconnect alarm ticks every ping interval: answered within one
+    # interval (plus polling slack) of the master being ready again
+    check(took <= PING + 0.3, "answered %.2f s after snmpd was ready (ping interval %d s)"
+          % (took, PING))
+    log = open(lab.daemon_log).read()
+    check(log.count("connected to the AgentX master") >= 2, "no reconnection in the log")
+    print("# %d registrations during the restart, max %.0f ms; subagent back %.2f s after snmpd "
+          "was ready (%.2f s after its start)" % (stats["n"], stats["max_rtt"] * 1000, took, took_total))
+
+
+def t_master_away_at_start():
+    """Started with no master: mipagent runs, logs one warning, connects later."""
+    lab.stop_daemon()
+    stop_snmpd()
+    lab.start_daemon("snmp2", CONF)
+    r, _ = S.send("192.0.2.50")
+    check(r and r["code"] == 0, "registration without a master: %s" % r)
+    time.sleep(PING * 2 + 0.5)
+    log = open(lab.daemon_log).read()
+    check(log.count("cannot connect to the AgentX master") == 1,
+          "expected one connection warning:\n%s" % log[-1500:])
+    start_snmpd()
+    wait_connected(PING + 3)
+    lines = snmp("snmpwalk", "-On", MIP + ".6.3.1.1.1")
+    check(len(lines) == 1 and "192.0.2.50" in lines[0], "bindings: %s" % lines)
+
+
+def t_clean_stop():
+    """SIGTERM with the master up: exit status 0, no Net-SNMP error."""
+    p = lab.daemon
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(10)
+    lab.daemon = None
+    check(rc == 0, "mipagent exit status %s" % rc)
+    log = open(lab.daemon_log).read()
+    bad = [l for l in log.splitlines() if re.search(r"(error|warning) \[snmp\]", l)
+           and "cannot connect to the AgentX master" not in l]
+    check(not bad, "Net-SNMP complained: %s" % bad[:5])
+    check(os.path.isdir(os.path.join(lab.tmp, "snmp")), "no persistent dir under the state dir")
+
+
+CASES = [
+    ("connect", t_connect),
+    ("haMobilityBindingTable_numeric", t_bindings_numeric),
+    ("haMobilityBindingTable_named", t_bindings_named),
+    ("haCounterTable", t_counter_table),
+    ("haRegistration_counters", t_counters),
+    ("mipSecAssocTable", t_sec_assoc),
+    ("bulkwalk", t_bulkwalk),
+    ("get_errors_and_empty_tables", t_get_errors),
+    ("mipAuthFailure_trap", t_trap),
+    ("trap_rate_limit", t_trap_rate_limit),
+    ("restart_snmpd_while_registering", t_restart_snmpd),
+    ("master_away_at_start", t_master_away_at_start),
+    ("clean_stop", t_clean_stop),
+]
+
+
+def main():
+    only = set(sys.argv[1:])
+    t0 = time.time()
+    try:
+        for tool in ("snmpd", "snmptrapd", "snmpwalk", "snmpbulkwalk", "snmpget"):
+            if not shutil.which(tool):
+                R.fail("setup", "%s is not installed (apt-get install snmpd snmp snmptrapd)" % tool)
+                return R.summary()
+        if not os.path.isfile(os.path.join(REF_MIB, "netsnmp-5.9.3", "SNMPv2-SMI.txt")):
+            R.fail("setup", "base MIB modules not found under %s (set MIP_REF_MIB)" % REF_MIB)
+            return R.summary()
+        os.makedirs(PERSIST, exist_ok=True)
+        os.makedirs(os.path.join(lab.tmp, "snmpconf"), exist_ok=True)
+        lab.setup()
+        start_trapd()
+        start_snmpd()
+        lab.start_daemon("snmp", CONF)
+        for name, fn in CASES:
+            if only and name not in only:
+                continue
+            if lab.daemon is None and name != "master_away_at_start":
+                lab.start_daemon("snmp", CONF)
+            R.case(name, fn)
+    except Exception as e:
+        R.fail("setup", "%s: %s" % (type(e).__name__, e))
+    finally:
+        lab.cleanup()
+    print("# test_snmp.py took %.1f s" % (time.time() - t0))
+    return R.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
