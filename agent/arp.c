@@ -44,6 +44,7 @@ struct arp {
 };
 
 static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t zero[ETH_ALEN];
 
 static const char *mac_str(const uint8_t *m, char *buf, size_t n)
 {
@@ -211,18 +212,16 @@ void arp_cancel(struct arp *a, struct in_addr ip)
 static void arp_readable(struct ev_io *io, uint32_t events)
 {
 	struct arp *a = container_of(io, struct arp, io);
-	struct ether_arp p;
-	struct sockaddr_ll from;
-	socklen_t fl;
-	ssize_t n;
 
 	(void)events;
 	for (int i = 0; i < 64; i++) {
+		struct sockaddr_ll from = { .sll_family = AF_PACKET };
+		socklen_t fl = sizeof(from);
+		struct ether_arp p;
 		struct in_addr spa;
 		struct arp_job *j;
+		ssize_t n = recvfrom(a->fd, &p, sizeof(p), 0, (struct sockaddr *)&from, &fl);
 
-		fl = sizeof(from);
-		n = recvfrom(a->fd, &p, sizeof(p), 0, (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("arp", "recvfrom on %s", a->ifname);
@@ -235,8 +234,7 @@ static void arp_readable(struct ev_io *io, uint32_t events)
 		memcpy(&spa, p.arp_spa, 4);
 		j = job_find(a, spa);
 		if (!j || !j->resolving || memcmp(p.arp_sha, a->hw, ETH_ALEN) == 0 ||
-		    memcmp(p.arp_sha, bcast, ETH_ALEN) == 0 || !(p.arp_sha[0] | p.arp_sha[1] |
-		    p.arp_sha[2] | p.arp_sha[3] | p.arp_sha[4] | p.arp_sha[5]))
+		    memcmp(p.arp_sha, bcast, ETH_ALEN) == 0 || memcmp(p.arp_sha, zero, ETH_ALEN) == 0)
 			continue;
 		announce(j, p.arp_sha);
 	}
@@ -297,10 +295,15 @@ fail:
 
 void arp_close(struct arp *a)
 {
+	struct arp_job *j;
+
 	if (!a)
 		return;
-	while (a->jobs)
-		job_free(a->jobs);
+	while ((j = a->jobs)) {
+		a->jobs = j->next;
+		timer_cancel(&a->loop->timers, &j->timer);
+		free(j);
+	}
 	ev_del(a->loop, &a->io);
 	close(a->fd);
 	free(a);

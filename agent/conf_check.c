@@ -467,6 +467,127 @@ static void check_peers(struct cctx *k)
 				addr_str(c->peers[i].addr, a), c->peers[i - 1].line);
 }
 
+/* ---- advertising interfaces and the foreign agent ---- */
+
+static void check_ifname(struct cctx *k, const char *s, size_t size, long line)
+{
+	size_t len = strnlen(s, size);
+
+	if (len == size)
+		problem(k, line, "interface name longer than %zu characters", size - 1);
+	else if (len == 0 || !strcmp(s, ".") || !strcmp(s, "..") || strpbrk(s, "/: \t\n\r\v\f"))
+		problem(k, line, "interface name \"%s\" is not valid", s);
+}
+
+/* RFC 1256 §4 defaults and ranges; @role_lifetime: the role's maximum. */
+static void check_adv_if(struct cctx *k, struct conf_adv_if *i, unsigned role_lifetime)
+{
+	check_ifname(k, i->name, sizeof(i->name), i->line);
+	if (!i->max_interval)
+		i->max_interval = i->min_interval > MIP_CONF_DEFAULT_MAX_ADV_INTERVAL ?
+				  i->min_interval : MIP_CONF_DEFAULT_MAX_ADV_INTERVAL;
+	if (!i->min_interval)
+		i->min_interval = i->max_interval * 3 / 4 < 3 ? 3 : i->max_interval * 3 / 4;
+	if (!i->adv_lifetime)
+		i->adv_lifetime = i->max_interval * 3 > 9000 ? 9000 : i->max_interval * 3;
+	if (!i->max_lifetime)
+		i->max_lifetime = role_lifetime;
+	if (i->min_interval > i->max_interval)
+		problem(k, i->line, "interface %s: min-interval %u is above max-interval %u", i->name,
+			i->min_interval, i->max_interval);
+	if (i->adv_lifetime < i->max_interval)
+		problem(k, i->line, "interface %s: advertisement-lifetime %u is below max-interval %u",
+			i->name, i->adv_lifetime, i->max_interval);
+}
+
+static bool adv_if_same(const struct conf_adv_if *a, const struct conf_adv_if *b)
+{
+	return a->advertise == b->advertise && a->adv_address.s_addr == b->adv_address.s_addr &&
+	       a->min_interval == b->min_interval && a->max_interval == b->max_interval &&
+	       a->adv_lifetime == b->adv_lifetime && a->max_lifetime == b->max_lifetime &&
+	       a->prefix_length_inclusion == b->prefix_length_inclusion &&
+	       a->solicitation_only == b->solicitation_only;
+}
+
+static void check_fa_if(struct cctx *k, struct conf_foreign_agent *fa, struct conf_adv_if *i)
+{
+	char a[INET_ADDRSTRLEN];
+
+	check_adv_if(k, i, fa->max_lifetime);
+	if (i->n_coas == 0)
+		problem(k, i->line, "interface %s offers no care-of-address", i->name);
+	for (size_t j = 0; j < i->n_coas; j++) {
+		if (!is_unicast(i->coas[j].addr))
+			problem(k, i->coas[j].line, "care-of-address %s is not a unicast address",
+				addr_str(i->coas[j].addr, a));
+		for (size_t m = 0; m < j; m++)
+			if (i->coas[m].addr.s_addr == i->coas[j].addr.s_addr)
+				problem(k, i->coas[j].line, "duplicate care-of-address %s (also at line %d)",
+					addr_str(i->coas[j].addr, a), i->coas[m].line);
+	}
+	if (i->n_coas > 32)
+		problem(k, i->line, "interface %s offers more than 32 care-of addresses", i->name);
+	for (struct conf_adv_if *o = fa->ifaces; o < i; o++)
+		if (!strcmp(o->name, i->name))
+			problem(k, i->line, "duplicate interface %s (also at line %d)", i->name, o->line);
+}
+
+static void check_visitor(struct cctx *k, struct conf_foreign_agent *fa, struct conf_visitor *v)
+{
+	char a[INET_ADDRSTRLEN];
+
+	addr_str(v->addr, a);
+	if (v->addr.s_addr == INADDR_ANY ? !v->nai : !is_unicast(v->addr))
+		problem(k, v->line, "visitor address %s is not a unicast address%s", a,
+			v->addr.s_addr == INADDR_ANY ? " (0.0.0.0 needs a nai)" : "");
+	if (v->n_sas == 0)
+		problem(k, v->line, "visitor %s has no security-association", v->nai ? v->nai : a);
+	check_sas(k, v->sas, v->n_sas);
+	for (struct conf_visitor *o = fa->visitors; o < v; o++)
+		if (o->addr.s_addr == v->addr.s_addr &&
+		    (v->addr.s_addr != INADDR_ANY || !strcmp(o->nai, v->nai)))
+			problem(k, v->line, "duplicate visitor %s (also at line %d)", v->nai ? v->nai : a,
+				o->line);
+}
+
+static void check_fa(struct cctx *k, struct conf_foreign_agent *fa)
+{
+	size_t i;
+
+	if (!fa->max_lifetime)
+		fa->max_lifetime = MIP_CONF_DEFAULT_FA_LIFETIME;
+	check_lifetime(k, fa->max_lifetime, fa->line);
+	if (fa->reverse_tunnel_required && !fa->reverse_tunnel)
+		problem(k, fa->line, "reverse-tunnel-required needs reverse-tunnel");
+	if (fa->n_ifaces == 0)
+		problem(k, fa->line, "foreign-agent needs at least one <interface>");
+	for (i = 0; i < fa->n_ifaces; i++)
+		check_fa_if(k, fa, &fa->ifaces[i]);
+	for (i = 0; i < fa->n_visitors; i++)
+		check_visitor(k, fa, &fa->visitors[i]);
+	for (i = 0; i < fa->n_ha_access; i++)
+		check_prefix(k, &fa->ha_access[i].net, fa->ha_access[i].permit ? "permit network" :
+			     "deny network", fa->ha_access[i].line);
+}
+
+/* The home agent's advertisements go on its home link only (§2.3: H there). */
+static void check_ha_adv(struct cctx *k, struct conf *c)
+{
+	struct conf_adv_if *i = c->ha.adv;
+	const struct conf_adv_if *f;
+
+	if (!i)
+		return;
+	check_adv_if(k, i, c->ha.max_lifetime);
+	if (strcmp(i->name, c->ha.interface))
+		problem(k, i->line, "home-agent interface %s is not the home link interface%s%s", i->name,
+			c->ha.interface[0] ? " " : " (set the interface attribute)", c->ha.interface);
+	f = c->fa.enabled ? conf_find_fa_if(&c->fa, i->name) : NULL;
+	if (f && !adv_if_same(i, f))
+		problem(k, i->line, "interface %s: advertisement settings differ from line %d (one "
+			"advertisement carries both roles)", i->name, f->line);
+}
+
 /* <snmp>: defaults (the socket path was checked by the parser). */
 static void check_snmp(struct cctx *k)
 {
@@ -503,10 +624,14 @@ int conf_check(struct conf *c, FILE *err)
 	check_general(&k);
 	check_snmp(&k);
 	check_dp(&k);
-	if (!c->ha.enabled)
-		problem(&k, 0, "no role enabled: configure a <home-agent>");
-	else
+	if (!c->ha.enabled && !c->fa.enabled)
+		problem(&k, 0, "no role enabled: configure a <home-agent> or a <foreign-agent>");
+	if (c->ha.enabled)
 		check_ha(&k, &c->ha);
+	if (c->fa.enabled)
+		check_fa(&k, &c->fa);
+	if (c->ha.enabled)
+		check_ha_adv(&k, c);
 	check_peers(&k);
 	return report(&k, err);
 }
@@ -557,6 +682,27 @@ const struct conf_peer *conf_find_peer(const struct conf *c, struct in_addr addr
 			lo = mid + 1;
 		else
 			hi = mid;
+	}
+	return NULL;
+}
+
+const struct conf_adv_if *conf_find_fa_if(const struct conf_foreign_agent *fa, const char *name)
+{
+	for (size_t i = 0; i < fa->n_ifaces; i++)
+		if (!strcmp(fa->ifaces[i].name, name))
+			return &fa->ifaces[i];
+	return NULL;
+}
+
+const struct conf_visitor *conf_find_visitor(const struct conf_foreign_agent *fa, struct in_addr hoa,
+					     const uint8_t *nai, size_t nai_len)
+{
+	for (size_t i = 0; i < fa->n_visitors; i++) {
+		const struct conf_visitor *v = &fa->visitors[i];
+
+		if (hoa.s_addr != INADDR_ANY ? v->addr.s_addr == hoa.s_addr :
+		    (v->nai && nai && strlen(v->nai) == nai_len && !memcmp(v->nai, nai, nai_len)))
+			return v;
 	}
 	return NULL;
 }

@@ -85,6 +85,8 @@ static void print_node(FILE *out, const struct conf_home_agent *ha, const struct
 	print_sas(out, n->sas, n->n_sas);
 }
 
+static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i);
+
 static void print_ha(FILE *out, const struct conf_home_agent *ha)
 {
 	char a[INET_ADDRSTRLEN];
@@ -115,6 +117,54 @@ static void print_ha(FILE *out, const struct conf_home_agent *ha)
 	}
 	for (i = 0; i < ha->n_nodes; i++)
 		print_node(out, ha, &ha->nodes[i]);
+	if (ha->adv)
+		print_adv_if(out, "", ha->adv);
+}
+
+static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i)
+{
+	char a[INET_ADDRSTRLEN];
+
+	fprintf(out, "%sinterface %s advertise %s advertisement-address %s min-interval %u "
+		"max-interval %u advertisement-lifetime %u max-registration-lifetime %u "
+		"prefix-length-inclusion %s response-solicitation-only %s\n", indent, i->name,
+		yesno(i->advertise), ntoa(i->adv_address, a), i->min_interval, i->max_interval,
+		i->adv_lifetime, i->max_lifetime, yesno(i->prefix_length_inclusion),
+		yesno(i->solicitation_only));
+	for (size_t j = 0; j < i->n_coas; j++)
+		fprintf(out, "%s  care-of-address %s\n", indent, ntoa(i->coas[j].addr, a));
+}
+
+static void print_fa(FILE *out, const struct conf_foreign_agent *fa)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	fprintf(out, "foreign-agent registration-required %s visitor-limit %u "
+		"max-registration-lifetime %u pending-timeout %u max-pending-per-node %u",
+		yesno(fa->registration_required), fa->visitor_limit, fa->max_lifetime,
+		fa->pending_timeout, fa->max_pending);
+	fprintf(out, " reverse-tunnel %s reverse-tunnel-required %s minimal-encapsulation %s "
+		"gre-encapsulation %s icmp-code %u\n", yesno(fa->reverse_tunnel),
+		yesno(fa->reverse_tunnel_required), yesno(fa->encaps_minimal), yesno(fa->encaps_gre),
+		fa->icmp_code);
+	for (i = 0; i < fa->n_ifaces; i++)
+		print_adv_if(out, "", &fa->ifaces[i]);
+	fprintf(out, "home-agent-access default %s\n", fa->ha_access_default_permit ? "permit" : "deny");
+	for (i = 0; i < fa->n_ha_access; i++) {
+		fprintf(out, "  %s ", fa->ha_access[i].permit ? "permit" : "deny");
+		print_prefix(out, &fa->ha_access[i].net);
+		fputc('\n', out);
+	}
+	for (i = 0; i < fa->n_visitors; i++) {
+		fprintf(out, "visitor %s", ntoa(fa->visitors[i].addr, a));
+		if (fa->visitors[i].nai) {
+			fprintf(out, " nai ");
+			print_str(out, fa->visitors[i].nai);
+		}
+		fputc('\n', out);
+		print_sas(out, fa->visitors[i].sas, fa->visitors[i].n_sas);
+	}
 }
 
 static const char *backend_name(enum conf_dp_backend b)
@@ -140,6 +190,8 @@ void conf_print(const struct conf *c, FILE *out)
 		yesno(c->state_fsync));
 	if (c->ha.enabled)
 		print_ha(out, &c->ha);
+	if (c->fa.enabled)
+		print_fa(out, &c->fa);
 	for (i = 0; i < c->n_peers; i++) {
 		fprintf(out, "peer %s\n", ntoa(c->peers[i].addr, a));
 		print_sas(out, c->peers[i].sas, c->peers[i].n_sas);

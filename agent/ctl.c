@@ -16,6 +16,8 @@
 #include "binding.h"
 #include "counters.h"
 #include "ctl.h"
+#include "ctl_conf.h"
+#include "ctl_fa.h"
 #include "daemon.h"
 #include "dp.h"
 #include "log.h"
@@ -24,7 +26,7 @@
 #define CTL_LINE_MAX 512
 #define CTL_OUT_CHUNK 16384
 
-enum ctl_listing { LIST_NONE, LIST_BINDINGS, LIST_NODES };
+enum ctl_listing { LIST_NONE, LIST_BINDINGS, LIST_NODES, LIST_VISITORS, LIST_PENDING };
 
 struct ctl_client {
 	struct ctl_server *srv;
@@ -37,6 +39,7 @@ struct ctl_client {
 	struct in_addr cur_hoa, cur_coa;   /* cursor: last index sent */
 	bool started;
 	struct in_addr filter;       /* INADDR_ANY: all */
+	struct ctl_fa_cursor fa_cur; /* visitors and pending (ctl_fa.h) */
 	bool want_out;
 };
 
@@ -98,6 +101,11 @@ static void ctl_fill(struct ctl_client *c)
 	uint64_t now = mip_now_ms();
 
 	while (c->listing != LIST_NONE && c->out.len - c->out_off < CTL_OUT_CHUNK) {
+		if (c->listing == LIST_VISITORS || c->listing == LIST_PENDING) {
+			if (!ctl_fa_next(d->fa, &c->fa_cur, c->listing == LIST_PENDING, &c->out, now))
+				ctl_end(c, 0, "ok");
+			continue;
+		}
 		if (!d->ha_up) {
 			ctl_end(c, 0, "ok");
 			break;
@@ -163,10 +171,12 @@ static void ctl_summary(struct ctl_client *c)
 {
 	struct mip_daemon *d = c->srv->d;
 
-	ctl_printf(c, "summary version=%s home-agent=%s bindings=%zu nodes=%zu backend=%s\n",
+	ctl_printf(c, "summary version=%s home-agent=%s bindings=%zu nodes=%zu backend=%s "
+		   "foreign-agent=%s visitors=%zu pending=%zu\n",
 		   PACKAGE_VERSION, d->ha_up ? "enabled" : "disabled",
 		   d->ha_up ? d->ha.bindings.count : 0, d->ha_up ? d->ha.nodes.count : 0,
-		   d->dp ? dp_backend_name(d->dp) : "none");
+		   d->dp ? dp_backend_name(d->dp) : "none", d->fa ? "enabled" : "disabled",
+		   d->fa ? fa_visitor_count(d->fa) : 0, d->fa ? fa_pending_count(d->fa) : 0);
 	ctl_end(c, 0, "ok");
 }
 
@@ -180,7 +190,7 @@ static int ctl_parse_addr(const char *s, struct in_addr *a)
 }
 
 /* One request line: "MIP/1 VERB [OBJECT] [ADDRESS]". */
-static void ctl_dispatch(struct ctl_client *c, char *line)
+static void ctl_dispatch_show(struct ctl_client *c, char *line)
 {
 	char *save = NULL, *ver = strtok_r(line, " \t", &save);
 	char *verb = strtok_r(NULL, " \t", &save), *obj = strtok_r(NULL, " \t", &save);
@@ -204,6 +214,20 @@ static void ctl_dispatch(struct ctl_client *c, char *line)
 		ctl_start_listing(c, LIST_BINDINGS, a);
 	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "nodes") == 0) {
 		ctl_start_listing(c, LIST_NODES, a);
+	} else if (strcmp(verb, "show") == 0 && obj &&
+		   (strcmp(obj, "visitors") == 0 || strcmp(obj, "pending") == 0)) {
+		ctl_fa_start(&c->fa_cur, a);
+		c->listing = obj[0] == 'v' ? LIST_VISITORS : LIST_PENDING;
+		ctl_fill(c);
+	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "advertisements") == 0 && !arg) {
+		ctl_fa_advertisements(d->adv, &c->out);
+		ctl_end(c, 0, "ok");
+	} else if (strcmp(verb, "clear") == 0 && obj && strcmp(obj, "visitors") == 0) {
+		size_t n = d->fa ? fa_clear_visitors(d->fa, a) : 0;
+
+		log_info("ctl", "cleared %zu visitor(s)", n);
+		ctl_printf(c, "cleared visitors=%zu\n", n);
+		ctl_end(c, 0, "ok");
 	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "counters") == 0 && !arg) {
 		ctl_counters(c);
 	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "summary") == 0 && !arg) {
@@ -217,6 +241,19 @@ static void ctl_dispatch(struct ctl_client *c, char *line)
 	} else {
 		ctl_end(c, 2, "unknown command");
 	}
+}
+
+/* Configuration requests (ctl_conf.h: add, change, delete, reload, clear
+ * counters) first, then the show and clear requests above. */
+static void ctl_dispatch(struct ctl_client *c, char *line)
+{
+	char msg[512];
+	int code = ctl_conf_dispatch(c->srv->d, line, &c->out, msg, sizeof(msg));
+
+	if (code >= 0)
+		ctl_end(c, code, msg);
+	else
+		ctl_dispatch_show(c, line);
 }
 
 static void ctl_client_free(struct ctl_client *c)

@@ -10,10 +10,17 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <arpa/inet.h>
+#include "adv.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "dp.h"
+#include "dp_fa.h"
+#include "fa.h"
+#include "fa_msg.h"
 #include "outq.h"
+#include "pidfile.h"
+#include "reload.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "log.h"
 #include "net.h"
@@ -28,9 +35,10 @@ static struct mip_snmp *daemon_snmp;    /* the AgentX subagent, if configured */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mipagent [-fnvhV] [-c FILE] [-d LEVEL]\n"
+	fprintf(f, "usage: mipagent [-fnvhV] [-c FILE] [-d LEVEL] [-p PIDFILE]\n"
 		"  -c FILE   configuration file (default " MIP_CONF_DEFAULT_PATH ")\n"
 		"  -f        stay in the foreground and log to stderr\n"
+		"  -p FILE   write the process id to FILE once started\n"
 		"  -n        check the configuration and exit (-v: print it normalised)\n"
 		"  -d LEVEL  log level: 0 error, 1 warning, 2 info, 3 debug\n"
 		"  -h        this help;  -V  version\n");
@@ -44,11 +52,12 @@ int daemon_parse_args(struct mip_daemon *d, int argc, char **argv)
 	d->conf_path = MIP_CONF_DEFAULT_PATH;
 	d->debug_level = -1;
 	d->udp_fd = d->sig_fd = -1;
-	while ((c = getopt(argc, argv, "c:fnvd:hV")) != -1) {
+	while ((c = getopt(argc, argv, "c:fnvd:p:hV")) != -1) {
 		switch (c) {
 		case 'c': d->conf_path = optarg; break;
 		case 'f': d->foreground = true; break;
 		case 'n': d->check_only = true; break;
+		case 'p': d->pid_file = optarg; break;
 		case 'v': d->verbose = true; break;
 		case 'd': {
 			char *end;
@@ -90,18 +99,28 @@ static void daemon_udp_readable(struct ev_io *io, uint32_t events)
 	uint8_t buf[4096];
 	struct mip_pkt_info pi;
 
-	(void)events;
+	if (d->fa && (events & EPOLLERR))
+		fa_handle_errors(d->fa);        /* ICMP errors about relayed requests */
 	for (int i = 0; i < RECV_BATCH; i++) {
 		ssize_t n = net_udp_recv(d->udp_fd, buf, sizeof(buf), &pi);
 
 		if (n < 0) {
+			if (d->fa && fa_msg_icmp_errno(errno)) {
+				fa_handle_errors(d->fa);
+				continue;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EMSGSIZE)
 				log_warn("net", "recvmsg");
 			if (errno != EMSGSIZE)
 				return;
 			continue;
 		}
-		if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->ha_up)
+		/* requests on a foreign agent interface and every reply: the foreign agent */
+		if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->fa && fa_is_fa_interface(d->fa, pi.ifindex))
+			fa_handle_request(d->fa, buf, (size_t)n, &pi);
+		else if (n > 0 && buf[0] == MIP_MSG_REG_REPLY && d->fa)
+			fa_handle_reply(d->fa, buf, (size_t)n, &pi);
+		else if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->ha_up)
 			ha_handle_request(&d->ha, buf, (size_t)n, &pi);
 		else
 			log_debug("net", "ignored a datagram of type %u", n > 0 ? buf[0] : 0);
@@ -122,7 +141,8 @@ static void daemon_signal(struct ev_io *io, uint32_t events)
 			ev_stop(&d->loop);
 			break;
 		case SIGHUP:
-			log_info("main", "SIGHUP: reload is not supported yet; configuration unchanged");
+			log_info("main", "SIGHUP: reloading the configuration");
+			reload_config(d, NULL);
 			break;
 		default:
 			break;
@@ -167,6 +187,15 @@ static void daemon_commit(void *arg)
 		log_warnx("main", "the state could not be committed; replies go out anyway");
 }
 
+/* A request a foreign agent interface received for our own home agent address. */
+static void daemon_ha_request(void *arg, const uint8_t *p, size_t len, const struct mip_pkt_info *pi)
+{
+	struct mip_daemon *d = arg;
+
+	if (d->ha_up)
+		ha_handle_request(&d->ha, p, len, pi);
+}
+
 static int daemon_start(struct mip_daemon *d)
 {
 	struct mip_io_ops io = { .send = outq_send };
@@ -176,6 +205,12 @@ static int daemon_start(struct mip_daemon *d)
 		return -1;
 	d->state = state_open(d->conf->state_dir, d->conf->state_fsync);
 	if (!d->state)
+		return -1;
+	/* claim the control socket before the data plane cleans up leftovers:
+	 * a second instance must not touch the routes of the running one (its
+	 * clients are served once the loop runs, after the start-up) */
+	d->ctl = ctl_server_open(d->conf->control_socket, &d->loop, d);
+	if (!d->ctl)
 		return -1;
 	d->udp_fd = net_udp_open(any, MIP_UDP_PORT);
 	if (d->udp_fd < 0 || !(d->outq = calloc(1, sizeof(*d->outq))))
@@ -207,11 +242,24 @@ static int daemon_start(struct mip_daemon *d)
 	d->dp = dp_open(d->conf, &d->loop);
 	if (!d->dp)
 		return -1;
+	if (d->conf->fa.enabled && !(d->dp_fa = dp_fa_open(d->conf, &d->loop)))
+		return -1;
 	if (d->ha_up && state_restore(d->state, &d->ha) < 0)
 		return -1;
 	state_listen(d->state);
-	d->ctl = ctl_server_open(d->conf->control_socket, &d->loop, d);
-	if (!d->ctl)
+	d->adv = adv_open(d->conf, &d->loop);
+	if (!d->adv)
+		return -1;
+	if (d->conf->fa.enabled) {
+		d->fa = fa_open(d->conf, &d->loop, d->udp_fd, d->adv);
+		if (!d->fa)
+			return -1;
+		fa_set_home_agent(d->fa, daemon_ha_request, d);
+	}
+	/* agent discovery and the foreign agent follow configuration reloads */
+	if ((d->dp_fa && reload_hook_add(NULL, dp_fa_reload_apply, d->dp_fa) < 0) ||
+	    reload_hook_add(adv_reload_check, adv_reload_apply, d->adv) < 0 ||
+	    (d->fa && reload_hook_add(fa_reload_check, fa_reload_apply, d->fa) < 0))
 		return -1;
 #ifdef HAVE_SNMP
 	if (d->conf->snmp.enabled && !(daemon_snmp = mip_snmp_open(d, &d->loop)))
@@ -225,6 +273,7 @@ static int daemon_start(struct mip_daemon *d)
 
 static void daemon_stop(struct mip_daemon *d)
 {
+	sdnotify("STOPPING=1");
 #ifdef HAVE_SNMP
 	mip_snmp_close(daemon_snmp);
 	daemon_snmp = NULL;
@@ -234,6 +283,12 @@ static void daemon_stop(struct mip_daemon *d)
 		outq_flush(d->outq);
 	state_close(d->state);
 	free(d->outq);
+	reload_hook_del(fa_reload_apply, d->fa);
+	reload_hook_del(adv_reload_apply, d->adv);
+	reload_hook_del(dp_fa_reload_apply, d->dp_fa);
+	fa_close(d->fa);
+	adv_close(d->adv);
+	dp_fa_close(d->dp_fa);
 	dp_close(d->dp);
 	if (d->ha_up)
 		ha_free(&d->ha);
@@ -243,6 +298,9 @@ static void daemon_stop(struct mip_daemon *d)
 		close(d->sig_fd);
 	ev_free(&d->loop);
 	conf_free(d->conf);
+	reload_cleanup();
+	if (d->pid_file)
+		pidfile_remove(d->pid_file);
 }
 
 int daemon_run(struct mip_daemon *d)
@@ -261,6 +319,7 @@ int daemon_run(struct mip_daemon *d)
 		return 0;
 	}
 	log_init("mipagent", d->foreground, d->debug_level >= 0 ? d->debug_level : d->conf->log_level);
+	reload_init(d);         /* before daemon() changes directory */
 	if (!d->foreground && daemon(0, 0) < 0) {
 		log_warn("main", "daemon");
 		conf_free(d->conf);
@@ -268,6 +327,9 @@ int daemon_run(struct mip_daemon *d)
 	}
 	if (daemon_start(d) == 0) {
 		log_info("main", "mipagent %s started", PACKAGE_VERSION);
+		if (d->pid_file)
+			pidfile_write(d->pid_file);
+		sdnotifyf("READY=1\nSTATUS=running, %zu binding(s)", d->ha_up ? d->ha.bindings.count : 0);
 		rc = ev_run(&d->loop) == 0 ? 0 : 1;
 	}
 	daemon_stop(d);

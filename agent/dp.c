@@ -298,9 +298,10 @@ static void dp_intercept(struct dp *dp, struct dp_node *n)
 		arp_announce(dp->arp, n->hoa, NULL);
 }
 
-/* After the last binding: runs at the end of the loop turn, so that a
- * registration replacing the binding (removal, then addition in the same
- * request) keeps interception without any ARP.  Otherwise proxy ARP stops
+/* After the last binding: a zero-delay timer, so it runs once the request
+ * that removed the binding has been processed, and a registration replacing
+ * the binding (removal, then addition in the same request) keeps
+ * interception without any ARP.  Otherwise proxy ARP stops
  * and, unless the binding merely expired, the node is taken to be back home
  * (§4.6): a gratuitous ARP with the node's own link-layer address, known
  * from the neighbour table (the node had to resolve our address to send its

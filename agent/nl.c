@@ -485,13 +485,16 @@ static struct rtnl_neigh *neigh_get(struct knl *nl, int ifindex, struct in_addr 
 	struct ndmsg ndm = { .ndm_family = AF_INET, .ndm_ifindex = ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
 	struct rtnl_neigh *n = NULL;
-	struct nl_cb *cb = NULL;
+	struct nl_cb *cb = NULL, *base;
 
 	*err = -NLE_NOMEM;
 	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put(msg, NDA_DST, sizeof(ip), &ip) < 0)
 		goto out;
-	cb = nl_cb_clone(nl_socket_get_cb(nl->qsk));
+	cb = nl_socket_get_cb(nl->qsk);         /* a reference */
+	base = cb;
+	cb = cb ? nl_cb_clone(cb) : NULL;
+	nl_cb_put(base);
 	if (!cb)
 		goto out;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, neigh_get_valid, &n);

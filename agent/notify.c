@@ -33,6 +33,10 @@ void notify_unlisten(mip_listener fn, void *arg)
 
 const char *notify_event_name(enum mip_event_type t)
 {
+	if (t == MIP_EV_VISITOR_ADDED)
+		return "visitor-added";
+	if (t == MIP_EV_VISITOR_REMOVED)
+		return "visitor-removed";
 	switch (t) {
 	case MIP_EV_BINDING_ADDED: return "binding-added";
 	case MIP_EV_BINDING_RENEWED: return "binding-renewed";
@@ -67,6 +71,9 @@ static void notify_log(const struct mip_event *ev)
 		log_warnx("sec", "security violation from %s for %s: %s (SPI %u, id %016llx)",
 			  peer, hoa, notify_violation_name(ev->reason), ev->spi,
 			  (unsigned long long)ev->id);
+	else if (ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED)
+		log_debug("fa", "%s %s care-of %s lifetime %u", notify_event_name(ev->type), hoa, coa,
+			  ev->lifetime);
 	else if (ev->type == MIP_EV_BINDING_RENEWED)
 		log_debug("bind", "%s %s care-of %s lifetime %u", notify_event_name(ev->type),
 			  hoa, coa, ev->lifetime);

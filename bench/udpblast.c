@@ -1,5 +1,5 @@
 /* Benchmark traffic: a UDP blaster (sendmmsg) and counter (recvmmsg) for bench/dataplane.sh. */
-#define _GNU_SOURCE
+#include "config.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -20,6 +20,10 @@
 #define MIP_CONF_DEFAULT_PING_INTERVAL 5
 #define MIP_CONF_DEFAULT_TUNNEL_MTU 1480
 #define MIP_CONF_DEFAULT_GARP_COUNT 3
+#define MIP_CONF_DEFAULT_FA_LIFETIME 1800
+#define MIP_CONF_DEFAULT_PENDING_TIMEOUT 7    /* RFC 5944 §3.7.1 */
+#define MIP_CONF_DEFAULT_MAX_PENDING 5        /* RFC 5944 §3.7.1: "typically 5" */
+#define MIP_CONF_DEFAULT_MAX_ADV_INTERVAL 10
 
 struct conf_prefix {
 	struct in_addr addr;   /* network address (host bits zero after checking) */
@@ -67,6 +71,63 @@ struct conf_access {
 	int line;
 };
 
+/* A care-of address a foreign agent offers (faCOATable row). */
+struct conf_coa {
+	struct in_addr addr;
+	int line;
+};
+
+/* An advertising interface: one maAdvConfigTable row (RFC 2006) of either
+ * role, RFC 1256's per-interface settings; on a foreign agent's interface
+ * also the care-of addresses offered there (faCOATable, in order). */
+struct conf_adv_if {
+	char name[IF_NAMESIZE];
+	bool advertise;                    /* unsolicited advertisements (default true) */
+	struct in_addr adv_address;        /* maAdvAddress: 224.0.0.1 (default) or 255.255.255.255 */
+	unsigned min_interval;             /* maAdvMinInterval, s (default 3/4 of max, at least 3) */
+	unsigned max_interval;             /* maAdvMaxInterval, s (default 10) */
+	unsigned adv_lifetime;             /* maAdvMaxAdvLifetime, s (default 3 * max-interval) */
+	unsigned max_lifetime;             /* maAdvMaxRegLifetime (default: the role's) */
+	bool prefix_length_inclusion;      /* maAdvPrefixLengthInclusion (default false) */
+	bool solicitation_only;            /* maAdvResponseSolicitationOnly (default false) */
+	struct conf_coa *coas;             /* foreign agent: care-of addresses offered */
+	size_t n_coas;
+	int line;
+};
+
+/* A mobile node visiting a foreign agent with which it shares security
+ * associations (Mobile-Foreign authentication, RFC 5944 §3.5.3). */
+struct conf_visitor {
+	struct in_addr addr;               /* home address */
+	char *nai;                         /* optional NAI (RFC 2794), for home address 0.0.0.0 */
+	struct conf_sa *sas;
+	size_t n_sas;
+	int line;
+};
+
+/* <foreign-agent> (RFC 5944 §3.7; faSystem, faAdvertisement of RFC 2006). */
+struct conf_foreign_agent {
+	bool enabled;
+	bool registration_required;        /* R bit, faRegistrationRequired (default false) */
+	unsigned visitor_limit;            /* visitors; B bit and code 66 at the limit (0: none) */
+	unsigned max_lifetime;             /* longest lifetime relayed, default 1800; 69 above */
+	unsigned pending_timeout;          /* seconds a request waits for its reply (default 7) */
+	unsigned max_pending;              /* pending requests per node (default 5); 66 above */
+	bool reverse_tunnel;               /* T bit honoured and advertised (default true) */
+	bool reverse_tunnel_required;      /* deny without T: 75 (default false) */
+	bool encaps_minimal;               /* M (default true) */
+	bool encaps_gre;                   /* G (default true) */
+	unsigned icmp_code;                /* advertisement ICMP code: 16 (default) or 0 */
+	bool ha_access_default_permit;     /* home agents relayed to when no entry matches */
+	struct conf_access *ha_access;     /* <home-agent-access>: 65 when denied */
+	size_t n_ha_access;
+	struct conf_adv_if *ifaces;
+	size_t n_ifaces;
+	struct conf_visitor *visitors;
+	size_t n_visitors;
+	int line;
+};
+
 struct conf_home_agent {
 	bool enabled;
 	struct in_addr address;            /* the home agent's unicast address */
@@ -88,6 +149,7 @@ struct conf_home_agent {
 	size_t n_access;
 	struct conf_node *nodes;
 	size_t n_nodes;
+	struct conf_adv_if *adv;           /* <interface>: advertisements on the home link (H) */
 	int line;
 };
 
@@ -122,6 +184,7 @@ struct conf {
 	bool allow_reserved_spi;           /* legacy: accept SPIs 0-255 */
 	bool state_fsync;                  /* fsync the state before replies (power-loss safe) */
 	struct conf_home_agent ha;
+	struct conf_foreign_agent fa;
 	struct conf_peer *peers;
 	size_t n_peers;
 	struct conf_snmp snmp;
@@ -147,5 +210,10 @@ const struct conf_sa *conf_find_sa(const struct conf_sa *sas, size_t n, uint32_t
 /** The configured peer agent with address @addr, or NULL. */
 const struct conf_peer *conf_find_peer(const struct conf *c, struct in_addr addr);
 bool conf_prefix_contains(const struct conf_prefix *p, struct in_addr a);
+/** The foreign agent's interface named @name, or NULL. */
+const struct conf_adv_if *conf_find_fa_if(const struct conf_foreign_agent *fa, const char *name);
+/** The visitor SA entry for @hoa (or, for 0.0.0.0, @nai of @nai_len bytes), or NULL. */
+const struct conf_visitor *conf_find_visitor(const struct conf_foreign_agent *fa, struct in_addr hoa,
+					     const uint8_t *nai, size_t nai_len);
 
 #endif

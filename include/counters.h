@@ -28,7 +28,30 @@
 	X(HA_DEREG_REPLIES, "haDeRegRepliesSent", "deregistration replies sent")             \
 	X(HA_DENIED_OTHER, "", "denied with a reverse-tunnelling code (137-139)")            \
 	X(HA_DISCARDED, "", "requests silently discarded")                                   \
-	X(HA_BINDINGS_EXPIRED, "", "bindings expired")
+	X(HA_BINDINGS_EXPIRED, "", "bindings expired")                                      \
+	X(MA_ADVS_SENT, "maAdvertisementsSent", "agent advertisements sent")                 \
+	X(MA_ADVS_FOR_SOLICITATION, "maAdvsSentForSolicitation", "advertisements sent for solicitations") \
+	X(MA_SOLICITATIONS, "maSolicitationsReceived", "agent solicitations received")       \
+	X(FA_REG_REQUESTS, "faRegRequestsReceived", "FA: valid registration requests received") \
+	X(FA_REG_RELAYED, "faRegRequestsRelayed", "FA: requests relayed to home agents")     \
+	X(FA_REASON_UNSPECIFIED, "faReasonUnspecified", "FA: denied, reason unspecified (64)") \
+	X(FA_ADM_PROHIBITED, "faAdmProhibited", "FA: denied, administratively prohibited (65)") \
+	X(FA_INSUFFICIENT_RESOURCE, "faInsufficientResource", "FA: denied, insufficient resources (66)") \
+	X(FA_MN_AUTH_FAILURE, "faMNAuthenticationFailure", "FA: denied, mobile node failed authentication (67)") \
+	X(FA_LIFETIME_TOO_LONG, "faRegLifetimeTooLong", "FA: denied, lifetime too long (69)") \
+	X(FA_POORLY_FORMED_REQUESTS, "faPoorlyFormedRequests", "FA: denied, poorly formed request (70)") \
+	X(FA_ENCAPS_UNAVAILABLE, "faEncapsulationUnavailable", "FA: denied, encapsulation unavailable (72)") \
+	X(FA_VJ_UNAVAILABLE, "faVJCompressionUnavailable", "FA: denied, VJ compression unavailable (73)") \
+	X(FA_HA_UNREACHABLE, "faHAUnreachable", "FA: denied, home agent unreachable (80-95)") \
+	X(FA_REPLIES_RECEIVED, "faRegRepliesRecieved", "FA: well-formed replies received")   \
+	X(FA_REPLIES_RELAYED, "faRegRepliesRelayed", "FA: replies relayed to mobile nodes")  \
+	X(FA_HA_AUTH_FAILURE, "faHAAuthenticationFailure", "FA: home agent failed authentication (68)") \
+	X(FA_POORLY_FORMED_REPLIES, "faPoorlyFormedReplies", "FA: poorly formed replies (71)") \
+	X(FA_REVTUN_DENIED, "", "FA: denied by reverse tunnelling rules (74-76, 79)")        \
+	X(FA_BAD_COA, "", "FA: denied, invalid care-of address (77)")                        \
+	X(FA_TIMEOUTS, "", "FA: denied, registration timeout (78)")                          \
+	X(FA_DISCARDED, "", "FA: messages silently discarded")                               \
+	X(FA_VISITORS_EXPIRED, "", "FA: visitor entries expired")
 
 enum mip_counter {
 #define X(name, mib, desc) MIP_CTR_##name,

@@ -12,6 +12,7 @@ struct mip_daemon {
 	bool foreground;
 	bool check_only;          /* -n */
 	bool verbose;             /* -v: with -n, print the normalised config */
+	const char *pid_file;     /* -p */
 	int debug_level;          /* -d, -1: from the config */
 	struct conf *conf;
 	struct ev_loop loop;
@@ -25,6 +26,9 @@ struct mip_daemon {
 	struct dp *dp;            /* the data plane (dp.h) */
 	struct mip_state *state;  /* durable bindings (state.h) */
 	struct outq *outq;        /* replies held until the state is committed */
+	struct mip_fa *fa;        /* the foreign agent (fa.h), or NULL */
+	struct adv *adv;          /* agent advertisements (adv.h) */
+	struct dp_fa *dp_fa;      /* the foreign agent's data plane (dp_fa.h) */
 };
 
 /** Parse the command line; returns 0, 1 (exit with success: -h / -V) or -1. */

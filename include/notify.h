@@ -15,6 +15,14 @@ enum mip_event_type {
 	MIP_EV_SEC_VIOLATION,       /* security violation (mipSecViolationTable) */
 };
 
+/* Foreign agent visitor events (fa.h), for the foreign agent's data plane:
+ * a visitor list entry was added (or changed) / removed.  They are values of
+ * enum mip_event_type kept outside its list of names so that the existing
+ * switch statements over binding events need no new labels (-Wswitch);
+ * compare with ==. */
+#define MIP_EV_VISITOR_ADDED ((enum mip_event_type)(MIP_EV_SEC_VIOLATION + 1))
+#define MIP_EV_VISITOR_REMOVED ((enum mip_event_type)(MIP_EV_SEC_VIOLATION + 2))
+
 /* mipSecRecentViolationReason values (RFC 2006) */
 enum mip_violation_reason {
 	MIP_VIOL_NO_SA = 1,
@@ -35,6 +43,9 @@ struct mip_event {
 	uint16_t lifetime;
 	uint8_t flags;
 	enum mip_violation_reason reason;
+	struct in_addr ha;              /* visitor events: the home agent */
+	int ifindex;                    /* visitor events: the visitor's interface */
+	uint8_t mac[6];                 /* visitor events: its link-layer address (0: unknown) */
 };
 
 typedef void (*mip_listener)(const struct mip_event *ev, void *arg);

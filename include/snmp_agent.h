@@ -12,10 +12,12 @@ struct mip_snmp;
 /**
  * Start the subagent as d->conf->snmp says: connect to the AgentX master,
  * register mipMIBObjects and listen for security violations.  Its sockets
- * and timers run in @loop; it never blocks registration processing for more
- * than the AgentX timeout (1 s), and reconnects every ping interval while
- * the master is away.  A missing master is not an error.  Returns NULL
- * (after logging) only when the subagent cannot be set up at all.
+ * and timers run in @loop.  It reconnects every ping interval while the
+ * master is away, without holding up registrations; only a master that
+ * accepts connections but does not answer can hold the loop, for up to
+ * about 3 s once per ping interval (Net-SNMP's synchronous AgentX Ping,
+ * Close and Open, 1 s timeout each).  A missing master is not an error.
+ * Returns NULL (after logging) only when the subagent cannot be set up.
  */
 struct mip_snmp *mip_snmp_open(struct mip_daemon *d, struct ev_loop *loop);
 

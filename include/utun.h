@@ -8,7 +8,22 @@
  * encapsulated to every tunnel end found (several for simultaneous bindings).
  * Inbound: encapsulated packets from a known peer to a local tunnel end are
  * checked, decapsulated and written into the TUN device, so the kernel
- * forwards them on. */
+ * forwards them on.
+ *
+ * MTU (RFC 2003 5.1): the kernel refuses to fragment IP_HDRINCL packets, so
+ * the engine keeps a path MTU per tunnel end (the route's MTU, lowered by
+ * ICMP Datagram Too Big from inside the tunnel for 10 minutes).  A DF
+ * datagram that does not fit gets ICMP "fragmentation needed" with that MTU
+ * minus the encapsulation; a DF-clear one is fragmented (the inner datagram
+ * for IP-in-IP and GRE, the outer one for minimal encapsulation).
+ * ICMP errors from inside a tunnel are relayed to the original sender as
+ * RFC 2003 section 4 says.  Our ICMP goes out through a raw ICMP socket, so
+ * the kernel picks its source address (as for its own ICMP errors).
+ *
+ * I/O: recvmmsg/sendmmsg on the raw sockets; the TUN device through io_uring
+ * (multishot read into provided buffers, batched writes; Linux 6.7) when
+ * available, else read()/write() loops.  The environment variable
+ * MIPAGENT_UTUN_NO_IO_URING (set, not empty or "0") forces the latter. */
 #ifndef MIP_UTUN_H
 #define MIP_UTUN_H
 

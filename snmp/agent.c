@@ -3,13 +3,16 @@
  * routed into ours, and one handler serving mipMIBObjects from snmp/mib.c.
  *
  * Event loop: after every Net-SNMP read, timeout, alarm or trap, the
- * descriptors Net-SNMP wants (snmp_select_info2) are registered again with
- * epoll and a timer is armed for its next timeout, so a reconnect after the
- * master restarts is picked up at once.  Net-SNMP alarms run from that timer
- * (NETSNMP_DS_LIB_ALARM_DONT_USE_SIG: no SIGALRM).  The AgentX session has a
- * 1 s timeout and no retries: Net-SNMP does the AgentX Open, Register and
- * Ping synchronously, so a master that accepts connections but does not
- * answer can stall the loop for at most 1 s per attempt. */
+ * descriptors Net-SNMP wants (snmp_select_info2) are compared with those
+ * registered with epoll and registered again when they changed (always after
+ * alarms, which reopen sessions), and a timer is armed for Net-SNMP's next
+ * timeout or alarm, so a reconnect after the master restarts is picked up at
+ * once.  Alarms run from that timer (NETSNMP_DS_LIB_ALARM_DONT_USE_SIG: no
+ * SIGALRM).  The AgentX session has a 1 s timeout and no retries.  A master
+ * that goes away costs nothing; but Net-SNMP does the AgentX Ping, Close,
+ * Open and Register synchronously, so a master that accepts connections and
+ * does not answer (stopped, hung) can stall the loop for up to about 3 s
+ * (Ping, Close, Open) once per ping interval until it answers again. */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -136,18 +139,26 @@ static void snmp_set_value(netsnmp_variable_list *vb, const struct mib_value *v)
 	}
 }
 
-/* Net-SNMP OID -> ours; false if it cannot name one of our objects. */
+/* Net-SNMP OID -> ours, for comparisons: an OID longer than any of ours is
+ * cut (no OID of ours lies between the two), a sub-id beyond 32 bits ends it
+ * as .4294967295.4294967295 (after every OID of ours with that prefix).
+ * Returns false when the OID was changed (it cannot name an instance). */
 static bool snmp_oid_in(const oid *name, size_t len, uint32_t *out, size_t *out_len)
 {
-	if (len > MIB_OID_MAX)
-		len = MIB_OID_MAX;      /* longer than any of ours: compares the same way */
+	bool exact = len <= MIB_OID_MAX - 1;
+
+	if (len > MIB_OID_MAX - 1)
+		len = MIB_OID_MAX - 1;
 	for (size_t i = 0; i < len; i++) {
-		if (name[i] > UINT32_MAX)
+		if (name[i] > UINT32_MAX) {
+			out[i] = out[i + 1] = UINT32_MAX;
+			*out_len = i + 2;
 			return false;
+		}
 		out[i] = (uint32_t)name[i];
 	}
 	*out_len = len;
-	return true;
+	return exact;
 }
 
 static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
@@ -169,8 +180,7 @@ static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 			continue;
 		switch (reqinfo->mode) {
 		case MODE_GET:
-			if (!snmp_oid_in(vb->name, vb->name_length, name, &len) ||
-			    vb->name_length > MIB_OID_MAX)
+			if (!snmp_oid_in(vb->name, vb->name_length, name, &len))
 				st = MIB_NO_SUCH_OBJECT;
 			else
 				st = mib_get(&ctx, name, len, &v);
@@ -181,10 +191,9 @@ static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 							  SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
 			break;
 		case MODE_GETNEXT:
-			/* an OID we cannot represent has nothing of ours after it:
-			 * leave it unanswered and the agent moves on */
-			if (!snmp_oid_in(vb->name, vb->name_length, name, &len))
-				break;
+			/* nothing of ours after it: leave it unanswered, the
+			 * agent moves on to the next registration */
+			snmp_oid_in(vb->name, vb->name_length, name, &len);
 			if (mib_getnext(&ctx, name, len, out, &out_len, &v) != MIB_OK)
 				break;
 			{
@@ -208,41 +217,54 @@ static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 
 static void snmp_readable(struct ev_io *io, uint32_t events);
 
-/* Register Net-SNMP's current descriptors and its next timeout with the loop.
- * Every descriptor is deleted and added again: Net-SNMP may have closed one
- * and opened another under the same number since the last time (epoll drops
- * closed descriptors by itself). */
-void mip_snmp_sync(struct mip_snmp *s)
+/* Register Net-SNMP's descriptors and its next timeout with the loop.  When
+ * the set of descriptors is unchanged nothing is touched (the common case:
+ * one AgentX request after another).  @full re-registers everything anyway:
+ * after Net-SNMP's alarms, which may close a session and open another under
+ * the same number (epoll drops closed descriptors by itself).  A slot given
+ * a new descriptor is "dirty": an event already collected in this loop turn
+ * may be for its old one, so its next event is checked with poll() first. */
+static void snmp_sync(struct mip_snmp *s, bool full)
 {
 	netsnmp_large_fd_set set;
 	struct timeval tv = { 0, 0 };
-	int numfds = 0, block = 1;
-	size_t slot = 0;
+	int numfds = 0, block = 1, fds[SNMP_MAX_FDS];
+	size_t n = 0;
+	bool same;
 
 	netsnmp_large_fd_set_init(&set, FD_SETSIZE);
 	NETSNMP_LARGE_FD_ZERO(&set);
 	snmp_select_info2(&numfds, &set, &tv, &block);
-	for (size_t i = 0; i < SNMP_MAX_FDS; i++) {
-		if (s->fds[i].used)
-			ev_del(s->loop, &s->fds[i].io);
-		s->fds[i].used = false;
-	}
 	for (int fd = 0; fd < numfds; fd++) {
 		if (!NETSNMP_LARGE_FD_ISSET(fd, &set))
 			continue;
-		if (slot == SNMP_MAX_FDS) {
+		if (n == SNMP_MAX_FDS) {
 			if (!s->warned_fds)
 				log_warnx("snmp", "more than %d Net-SNMP descriptors; ignoring the rest",
 					  SNMP_MAX_FDS);
 			s->warned_fds = true;
 			break;
 		}
-		s->fds[slot].io.fd = fd;
-		s->fds[slot].io.cb = snmp_readable;
-		if (ev_add(s->loop, &s->fds[slot].io, EPOLLIN) == 0)
-			s->fds[slot++].used = true;
+		fds[n++] = fd;
 	}
 	netsnmp_large_fd_set_cleanup(&set);
+	same = !full && n == s->n_fds;
+	for (size_t i = 0; same && i < n; i++)
+		same = s->fds[i].used && s->fds[i].io.fd == fds[i];
+	if (!same) {
+		for (size_t i = 0; i < SNMP_MAX_FDS; i++) {
+			if (s->fds[i].used)
+				ev_del(s->loop, &s->fds[i].io);
+			s->fds[i].used = false;
+		}
+		for (size_t i = 0; i < n; i++) {
+			s->fds[i].io.fd = fds[i];
+			s->fds[i].io.cb = snmp_readable;
+			s->fds[i].dirty = true;
+			s->fds[i].used = ev_add(s->loop, &s->fds[i].io, EPOLLIN) == 0;
+		}
+		s->n_fds = n;
+	}
 	if (block) {
 		timer_cancel(&s->loop->timers, &s->timer);
 	} else {
@@ -252,40 +274,49 @@ void mip_snmp_sync(struct mip_snmp *s)
 	}
 }
 
-/* After any Net-SNMP call: due alarms, delegated requests, then resync. */
-static void snmp_after(struct mip_snmp *s)
+void mip_snmp_sync(struct mip_snmp *s)
 {
-	run_alarms();
-	netsnmp_check_outstanding_agent_requests();
-	mip_snmp_sync(s);
+	snmp_sync(s, false);
 }
 
+/* A descriptor is readable.  Alarms are not run here but from the timer,
+ * which snmp_sync() arms for them too: they may wait synchronously for the
+ * master (ping, reconnect) and so drain descriptors whose events are still
+ * pending in this loop turn. */
 static void snmp_readable(struct ev_io *io, uint32_t events)
 {
 	struct snmp_fd *f = container_of(io, struct snmp_fd, io);
 	struct mip_snmp *s = f->s;
-	struct pollfd p = { .fd = io->fd, .events = POLLIN };
 	netsnmp_large_fd_set set;
 
 	(void)events;
-	/* a slot re-used in this very loop turn may report for an old
-	 * descriptor: read only what is readable now, never block */
-	if (!f->used || poll(&p, 1, 0) <= 0)
+	if (!f->used)
 		return;
+	if (f->dirty) {                 /* never block on a descriptor not ready */
+		struct pollfd p = { .fd = io->fd, .events = POLLIN };
+
+		f->dirty = false;
+		if (poll(&p, 1, 0) <= 0)
+			return;
+	}
 	netsnmp_large_fd_set_init(&set, FD_SETSIZE);
 	NETSNMP_LARGE_FD_ZERO(&set);
 	NETSNMP_LARGE_FD_SET(io->fd, &set);
 	snmp_read2(&set);
 	netsnmp_large_fd_set_cleanup(&set);
-	snmp_after(s);
+	netsnmp_check_outstanding_agent_requests();
+	snmp_sync(s, false);
 }
 
+/* Net-SNMP's next timeout or alarm is due. */
 static void snmp_timeout_cb(struct mip_timer *t)
 {
 	struct mip_snmp *s = container_of(t, struct mip_snmp, timer);
 
 	snmp_timeout();
-	snmp_after(s);
+	run_alarms();
+	netsnmp_check_outstanding_agent_requests();
+	snmp_sync(s, true);
 }
 
 /* ---------------------------------------------------------------- open / close */
@@ -374,7 +405,7 @@ struct mip_snmp *mip_snmp_open(struct mip_daemon *d, struct ev_loop *loop)
 	register_sysORTable(mip_mib_oid, OID_LENGTH(mip_mib_oid),
 			    "MIP-MIB (RFC 2006): the mipagent Mobile IPv4 agent");
 	init_snmp(SNMP_APP);            /* reads the configuration, then connects */
-	snmp_after(s);
+	snmp_sync(s, true);
 	log_info("snmp", "AgentX subagent for MIP-MIB via %s, ping interval %u s",
 		 s->socket_path, s->ping_interval);
 	return s;

@@ -9,7 +9,7 @@
  * any requested OID (partial, over-long, or with out-of-range sub-ids) into
  * such a KEY, so a walk never scans and never copies a table.
  *
- * Mappings (also in README.md, "SNMP"):
+ * Mappings (to be repeated in README.md and the man pages):
  *  - mipSecAlgorithmType/Mode: every algorithm mipagent implements is based
  *    on MD5, so the type is md5(2).  keyed-md5 and rfc2002-md5 are the MIB's
  *    "prefix+suffix" keyed MD5 (mode prefixSuffix(2)); they differ only in
@@ -154,20 +154,6 @@ static bool sc_encaps(const struct mib_ctx *ctx, struct mib_value *v)
 	return true;
 }
 
-static bool sc_total_violations(const struct mib_ctx *ctx, struct mib_value *v)
-{
-	(void)ctx;
-	val_u32(v, MIB_COUNTER32, mip_counters[MIP_CTR_SEC_TOTAL_VIOLATIONS]);
-	return true;
-}
-
-static bool sc_zero_counter(const struct mib_ctx *ctx, struct mib_value *v)
-{
-	(void)ctx;
-	val_u32(v, MIB_COUNTER32, 0);
-	return true;
-}
-
 static bool sc_false(const struct mib_ctx *ctx, struct mib_value *v)
 {
 	(void)ctx;
@@ -175,39 +161,16 @@ static bool sc_false(const struct mib_ctx *ctx, struct mib_value *v)
 	return true;
 }
 
-/* haRegistration counters: sub-id under haRegistration -> the core's counter. */
-const struct mib_counter_map mib_ha_counters[] = {
-	{ 3, MIP_CTR_HA_REG_ACCEPTED, "haRegistrationAccepted" },
-	{ 4, MIP_CTR_HA_MULTI_BINDING_UNSUPPORTED, "haMultiBindingUnsupported" },
-	{ 5, MIP_CTR_HA_REASON_UNSPECIFIED, "haReasonUnspecified" },
-	{ 6, MIP_CTR_HA_ADM_PROHIBITED, "haAdmProhibited" },
-	{ 7, MIP_CTR_HA_INSUFFICIENT_RESOURCE, "haInsufficientResource" },
-	{ 8, MIP_CTR_HA_MN_AUTH_FAILURE, "haMNAuthenticationFailure" },
-	{ 9, MIP_CTR_HA_FA_AUTH_FAILURE, "haFAAuthenticationFailure" },
-	{ 10, MIP_CTR_HA_ID_MISMATCH, "haIDMismatch" },
-	{ 11, MIP_CTR_HA_POORLY_FORMED, "haPoorlyFormedRequest" },
-	{ 12, MIP_CTR_HA_TOO_MANY_BINDINGS, "haTooManyBindings" },
-	{ 13, MIP_CTR_HA_UNKNOWN_HA, "haUnknownHA" },
-	{ 14, MIP_CTR_HA_GRATUITOUS_ARPS, "haGratuitiousARPsSent" },
-	{ 15, MIP_CTR_HA_PROXY_ARPS, "haProxyARPsSent" },
-	{ 16, MIP_CTR_HA_REG_REQUESTS, "haRegRequestsReceived" },
-	{ 17, MIP_CTR_HA_DEREG_REQUESTS, "haDeRegRequestsReceived" },
-	{ 18, MIP_CTR_HA_REG_REPLIES, "haRegRepliesSent" },
-	{ 19, MIP_CTR_HA_DEREG_REPLIES, "haDeRegRepliesSent" },
-};
-const size_t mib_n_ha_counters = sizeof(mib_ha_counters) / sizeof(mib_ha_counters[0]);
-
-#define HA_COUNTER(sub) \
-	static bool sc_ha_##sub(const struct mib_ctx *ctx, struct mib_value *v) \
-	{ \
-		(void)ctx; \
-		val_u32(v, MIB_COUNTER32, mip_counters[mib_ha_counters[(sub) - 3].ctr]); \
-		return true; \
-	}
-HA_COUNTER(3) HA_COUNTER(4) HA_COUNTER(5) HA_COUNTER(6) HA_COUNTER(7) HA_COUNTER(8)
-HA_COUNTER(9) HA_COUNTER(10) HA_COUNTER(11) HA_COUNTER(12) HA_COUNTER(13) HA_COUNTER(14)
-HA_COUNTER(15) HA_COUNTER(16) HA_COUNTER(17) HA_COUNTER(18) HA_COUNTER(19)
-#undef HA_COUNTER
+/* Counter32 scalars: the core's counter with the object's name (counters.h
+ * maps its enum one-to-one onto MIB objects); found by name once, so a counter
+ * the core does not count (yet) reads 0 instead of breaking the build. */
+static int counter_index(const char *name)
+{
+	for (int c = 0; c < MIP_CTR_COUNT; c++)
+		if (!strcmp(mip_counter_mib_name(c), name))
+			return c;
+	return -1;
+}
 
 /* ---------------------------------------------------------------- tables */
 
@@ -215,7 +178,6 @@ HA_COUNTER(15) HA_COUNTER(16) HA_COUNTER(17) HA_COUNTER(18) HA_COUNTER(19)
 struct mib_row {
 	uint32_t key[MIB_INDEX_MAX];
 	const void *obj;
-	const void *aux;
 };
 
 struct mib_table {
@@ -506,12 +468,15 @@ struct mib_obj {
 	size_t sfx_len;
 	bool (*scalar)(const struct mib_ctx *ctx, struct mib_value *v);
 	const struct mib_table *table;
+	const char *counter;            /* a Counter32 scalar: the MIB name of the core's counter */
 };
 
-#define S2(a, b, fn) { { a, b }, 2, fn, NULL }
-#define S3(a, b, c, fn) { { a, b, c }, 3, fn, NULL }
-#define T3(a, b, c, t) { { a, b, c }, 3, NULL, &t }
-#define T4(a, b, c, d, t) { { a, b, c, d }, 4, NULL, &t }
+#define S2(a, b, fn) { { a, b }, 2, fn, NULL, NULL }
+#define S3(a, b, c, fn) { { a, b, c }, 3, fn, NULL, NULL }
+#define C2(a, b, name) { { a, b }, 2, NULL, NULL, name }
+#define C3(a, b, c, name) { { a, b, c }, 3, NULL, NULL, name }
+#define T3(a, b, c, t) { { a, b, c }, 3, NULL, &t, NULL }
+#define T4(a, b, c, d, t) { { a, b, c, d }, 4, NULL, &t, NULL }
 
 /* Sorted by OID. */
 static const struct mib_obj objs[] = {
@@ -519,41 +484,69 @@ static const struct mib_obj objs[] = {
 	S2(1, 2, sc_enable),                    /* mipEnable */
 	S2(1, 3, sc_encaps),                    /* mipEncapsulationSupported */
 	T3(2, 1, 1, t_sec_assoc),               /* mipSecAssocEntry */
-	S2(2, 2, sc_total_violations),          /* mipSecTotalViolations */
+	C2(2, 2, "mipSecTotalViolations"),
 	T3(2, 3, 1, t_sec_violation),           /* mipSecViolationEntry */
 	T4(4, 2, 1, 1, t_ma_adv_config),        /* maAdvConfigEntry */
-	S3(4, 2, 2, sc_zero_counter),           /* maAdvertisementsSent */
-	S3(4, 2, 3, sc_zero_counter),           /* maAdvsSentForSolicitation */
-	S3(4, 2, 4, sc_zero_counter),           /* maSolicitationsReceived */
+	C3(4, 2, 2, "maAdvertisementsSent"),
+	C3(4, 2, 3, "maAdvsSentForSolicitation"),
+	C3(4, 2, 4, "maSolicitationsReceived"),
 	T4(5, 1, 1, 1, t_fa_coa),               /* faCOAEntry */
 	S3(5, 2, 1, sc_false),                  /* faIsBusy */
 	S3(5, 2, 2, sc_false),                  /* faRegistrationRequired */
 	T4(5, 3, 1, 1, t_fa_visitor),           /* faVisitorEntry */
-	S3(5, 3, 2, sc_zero_counter),           /* faRegRequestsReceived */
-	S3(5, 3, 3, sc_zero_counter),           /* faRegRequestsRelayed */
-	S3(5, 3, 4, sc_zero_counter),           /* faReasonUnspecified */
-	S3(5, 3, 5, sc_zero_counter),           /* faAdmProhibited */
-	S3(5, 3, 6, sc_zero_counter),           /* faInsufficientResource */
-	S3(5, 3, 7, sc_zero_counter),           /* faMNAuthenticationFailure */
-	S3(5, 3, 8, sc_zero_counter),           /* faRegLifetimeTooLong */
-	S3(5, 3, 9, sc_zero_counter),           /* faPoorlyFormedRequests */
-	S3(5, 3, 10, sc_zero_counter),          /* faEncapsulationUnavailable */
-	S3(5, 3, 11, sc_zero_counter),          /* faVJCompressionUnavailable */
-	S3(5, 3, 12, sc_zero_counter),          /* faHAUnreachable */
-	S3(5, 3, 13, sc_zero_counter),          /* faRegRepliesRecieved */
-	S3(5, 3, 14, sc_zero_counter),          /* faRegRepliesRelayed */
-	S3(5, 3, 15, sc_zero_counter),          /* faHAAuthenticationFailure */
-	S3(5, 3, 16, sc_zero_counter),          /* faPoorlyFormedReplies */
+	C3(5, 3, 2, "faRegRequestsReceived"),
+	C3(5, 3, 3, "faRegRequestsRelayed"),
+	C3(5, 3, 4, "faReasonUnspecified"),
+	C3(5, 3, 5, "faAdmProhibited"),
+	C3(5, 3, 6, "faInsufficientResource"),
+	C3(5, 3, 7, "faMNAuthenticationFailure"),
+	C3(5, 3, 8, "faRegLifetimeTooLong"),
+	C3(5, 3, 9, "faPoorlyFormedRequests"),
+	C3(5, 3, 10, "faEncapsulationUnavailable"),
+	C3(5, 3, 11, "faVJCompressionUnavailable"),
+	C3(5, 3, 12, "faHAUnreachable"),
+	C3(5, 3, 13, "faRegRepliesRecieved"),
+	C3(5, 3, 14, "faRegRepliesRelayed"),
+	C3(5, 3, 15, "faHAAuthenticationFailure"),
+	C3(5, 3, 16, "faPoorlyFormedReplies"),
 	T4(6, 3, 1, 1, t_ha_binding),           /* haMobilityBindingEntry */
 	T4(6, 3, 2, 1, t_ha_counter),           /* haCounterEntry */
-	S3(6, 3, 3, sc_ha_3), S3(6, 3, 4, sc_ha_4), S3(6, 3, 5, sc_ha_5),
-	S3(6, 3, 6, sc_ha_6), S3(6, 3, 7, sc_ha_7), S3(6, 3, 8, sc_ha_8),
-	S3(6, 3, 9, sc_ha_9), S3(6, 3, 10, sc_ha_10), S3(6, 3, 11, sc_ha_11),
-	S3(6, 3, 12, sc_ha_12), S3(6, 3, 13, sc_ha_13), S3(6, 3, 14, sc_ha_14),
-	S3(6, 3, 15, sc_ha_15), S3(6, 3, 16, sc_ha_16), S3(6, 3, 17, sc_ha_17),
-	S3(6, 3, 18, sc_ha_18), S3(6, 3, 19, sc_ha_19),
+	C3(6, 3, 3, "haRegistrationAccepted"),
+	C3(6, 3, 4, "haMultiBindingUnsupported"),
+	C3(6, 3, 5, "haReasonUnspecified"),
+	C3(6, 3, 6, "haAdmProhibited"),
+	C3(6, 3, 7, "haInsufficientResource"),
+	C3(6, 3, 8, "haMNAuthenticationFailure"),
+	C3(6, 3, 9, "haFAAuthenticationFailure"),
+	C3(6, 3, 10, "haIDMismatch"),
+	C3(6, 3, 11, "haPoorlyFormedRequest"),
+	C3(6, 3, 12, "haTooManyBindings"),
+	C3(6, 3, 13, "haUnknownHA"),
+	C3(6, 3, 14, "haGratuitiousARPsSent"),
+	C3(6, 3, 15, "haProxyARPsSent"),
+	C3(6, 3, 16, "haRegRequestsReceived"),
+	C3(6, 3, 17, "haDeRegRequestsReceived"),
+	C3(6, 3, 18, "haRegRepliesSent"),
+	C3(6, 3, 19, "haDeRegRepliesSent"),
 };
 #define N_OBJS (sizeof(objs) / sizeof(objs[0]))
+
+/* The value of scalar objs[@i]. */
+static bool obj_scalar(const struct mib_ctx *ctx, size_t i, struct mib_value *v)
+{
+	static int ctr[N_OBJS];         /* core counter of each Counter32 scalar, -1: none */
+	static bool resolved;
+
+	if (objs[i].scalar)
+		return objs[i].scalar(ctx, v);
+	if (!resolved) {
+		for (size_t j = 0; j < N_OBJS; j++)
+			ctr[j] = objs[j].counter ? counter_index(objs[j].counter) : -1;
+		resolved = true;
+	}
+	val_u32(v, MIB_COUNTER32, ctr[i] >= 0 ? mip_counters[ctr[i]] : 0);
+	return true;
+}
 
 /* ---------------------------------------------------------------- OID arithmetic */
 
@@ -641,10 +634,10 @@ enum mib_status mib_get(const struct mib_ctx *ctx, const uint32_t *name, size_t 
 
 		if (len < ol || oid_cmp(name, ol, o, ol) != 0)
 			continue;
-		if (objs[i].scalar) {   /* the object type exists: any other instance is missing */
+		if (!objs[i].table) {   /* the object type exists: any other instance is missing */
 			if (len != ol + 1 || name[ol] != 0)
 				return MIB_NO_SUCH_INSTANCE;
-			return objs[i].scalar(ctx, v) ? MIB_OK : MIB_NO_SUCH_INSTANCE;
+			return obj_scalar(ctx, i, v) ? MIB_OK : MIB_NO_SUCH_INSTANCE;
 		}
 		return table_get(ctx, objs[i].table, name + ol, len - ol, v);
 	}
@@ -720,9 +713,9 @@ enum mib_status mib_getnext(const struct mib_ctx *ctx, const uint32_t *name, siz
 	for (size_t i = 0; i < N_OBJS; i++) {
 		size_t ol = obj_oid(&objs[i], o);
 
-		if (objs[i].scalar) {
+		if (!objs[i].table) {
 			o[ol] = 0;              /* the instance: object.0 */
-			if (oid_cmp(name, len, o, ol + 1) >= 0 || !objs[i].scalar(ctx, v))
+			if (oid_cmp(name, len, o, ol + 1) >= 0 || !obj_scalar(ctx, i, v))
 				continue;
 			memcpy(out, o, (ol + 1) * sizeof(*out));
 			*out_len = ol + 1;

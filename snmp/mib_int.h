@@ -9,16 +9,6 @@
 #include "counters.h"
 #include "mib.h"
 
-/* A haRegistration counter: sub-id under haRegistration, the core's counter
- * and the MIB name (checked against mip_counter_mib_name() by the tests). */
-struct mib_counter_map {
-	uint32_t subid;
-	enum mip_counter ctr;
-	const char *name;
-};
-
-extern const struct mib_counter_map mib_ha_counters[];
-extern const size_t mib_n_ha_counters;
 
 /** The violator with address @a (host order) or, unless @exact, the one
  *  with the smallest address >= @a; NULL if none. */

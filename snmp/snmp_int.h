@@ -22,12 +22,14 @@ struct snmp_fd {
 	struct ev_io io;
 	struct mip_snmp *s;
 	bool used;
+	bool dirty;             /* new descriptor in this slot: check before reading */
 };
 
 struct mip_snmp {
 	struct mip_daemon *d;
 	struct ev_loop *loop;
 	struct snmp_fd fds[SNMP_MAX_FDS];
+	size_t n_fds;                           /* slots in use: fds[0 .. n_fds) */
 	struct mip_timer timer;                 /* Net-SNMP's next timeout or alarm */
 	bool warned_fds;
 	bool connected;

@@ -27,7 +27,8 @@ struct record {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mipagentstat [-s SOCKET] [-j|-x] [bindings|nodes|counters|summary] [ADDRESS]\n"
+	fprintf(f, "usage: mipagentstat [-s SOCKET] [-j|-x] [bindings|nodes|visitors|pending|advertisements|\n"
+		"                    counters|summary] [ADDRESS]\n"
 		"  -s SOCKET  control socket (default " MIP_CONF_DEFAULT_SOCKET ")\n"
 		"  -j         JSON output;  -x  XML output\n"
 		"exit status: 0 ok, 1 the daemon refused the request, 2 cannot reach the daemon, 64 usage\n");
@@ -87,6 +88,48 @@ static bool is_number(const char *s)
 	return true;
 }
 
+/* The foreign agent's tables and the advertisements as columns; false for other views. */
+static bool print_text_fa(const char *what, struct record *r, int nrec)
+{
+	char flags[10];
+
+	if (strcmp(what, "visitors") == 0) {
+		printf("%-16s %-16s %-16s %-8s %-17s %-6s %-7s %-9s %s\n", "Home Address", "Home Agent",
+		       "Care-of Address", "Iface", "MAC", "Flags", "Granted", "Remaining", "Identification");
+		for (int i = 0; i < nrec; i++) {
+			flag_letters(field(&r[i], "flags"), flags);
+			printf("%-16s %-16s %-16s %-8s %-17s %-6s %-7s %-9s %s\n", field(&r[i], "hoa"),
+			       field(&r[i], "ha"), field(&r[i], "coa"), field(&r[i], "interface"),
+			       field(&r[i], "mac"), flags, field(&r[i], "lifetime"),
+			       field(&r[i], "remaining"), field(&r[i], "id"));
+		}
+		return true;
+	}
+	if (strcmp(what, "pending") == 0) {
+		printf("%-16s %-16s %-16s %-8s %-6s %-8s %-8s %s\n", "Home Address", "Home Agent",
+		       "Care-of Address", "Iface", "Flags", "Lifetime", "Age(ms)", "Identification");
+		for (int i = 0; i < nrec; i++) {
+			flag_letters(field(&r[i], "flags"), flags);
+			printf("%-16s %-16s %-16s %-8s %-6s %-8s %-8s %s\n", field(&r[i], "hoa"),
+			       field(&r[i], "ha"), field(&r[i], "coa"), field(&r[i], "interface"), flags,
+			       field(&r[i], "lifetime"), field(&r[i], "age-ms"), field(&r[i], "id"));
+		}
+		return true;
+	}
+	if (strcmp(what, "advertisements") == 0) {
+		printf("%-8s %-18s %-3s %-5s %-8s %-11s %-8s %-9s %-9s %s\n", "Iface", "Address", "Up",
+		       "Roles", "Next Seq", "Flags", "Sent", "Solicited", "Sol. Rcvd", "Care-of Addresses");
+		for (int i = 0; i < nrec; i++)
+			printf("%-8s %-18s %-3s %-5s %-8s %-11s %-8s %-9s %-9s %s\n", field(&r[i], "interface"),
+			       field(&r[i], "address"), field(&r[i], "up"), field(&r[i], "roles"),
+			       field(&r[i], "next-seq"), field(&r[i], "flags"), field(&r[i], "sent"),
+			       field(&r[i], "sent-for-solicitation"), field(&r[i], "solicitations"),
+			       field(&r[i], "coas"));
+		return true;
+	}
+	return false;
+}
+
 static void print_text(const char *what, struct record *r, int nrec)
 {
 	if (strcmp(what, "bindings") == 0) {
@@ -102,6 +145,8 @@ static void print_text(const char *what, struct record *r, int nrec)
 		}
 		return;
 	}
+	if (print_text_fa(what, r, nrec))
+		return;
 	if (strcmp(what, "counters") == 0) {
 		for (int i = 0; i < nrec; i++)
 			printf("%-28s %10s\n", field(&r[i], "name"), field(&r[i], "value"));
@@ -187,6 +232,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		addr = argv[optind++];
 	if (optind < argc || (strcmp(what, "bindings") && strcmp(what, "nodes") &&
+			      strcmp(what, "visitors") && strcmp(what, "pending") &&
+			      strcmp(what, "advertisements") &&
 			      strcmp(what, "counters") && strcmp(what, "summary"))) {
 		usage(stderr);
 		return 64;

@@ -261,6 +261,9 @@ static int exchange(int fd, const struct opts *o, const uint8_t *req, size_t len
 			else if ((res->rp.id & 0xffffffffu) != (id & 0xffffffffu) ||
 				 res->rp.hoa.s_addr != o->hoa.s_addr)
 				continue;       /* a reply to another request */
+			else if (!res->rp.ext.mn_ha.present && res->rp.code >= MIP_CODE_FA_UNSPECIFIED &&
+				 res->rp.code < MIP_CODE_HA_UNSPECIFIED)
+				;       /* a foreign agent's own denial has no MN-HA (RFC 5944 §3.7.2.3) */
 			else if (!res->rp.ext.mn_ha.present || res->rp.ext.mn_ha.spi != o->mn.spi)
 				res->problem = "no Mobile-Home authentication extension with our SPI";
 			else if (!(res->authenticated = mip_auth_verify(o->mn.alg, o->mn.key, (size_t)o->mn.keylen,
@@ -304,9 +307,11 @@ static void print_result(const struct opts *o, const struct result *r, uint64_t 
 static int open_socket(const struct opts *o)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->bind };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1, ttl = 255;
 
+	/* RFC 3024 §4.1.1: a request for a reverse tunnel leaves with TTL 255 */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) < 0 ||
+	    ((o->flags & MIP_RRQ_T) && setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0) ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror("mipreg: socket");
 		if (fd >= 0)

@@ -292,7 +292,7 @@ class Lab:
         with open(conf, "w") as f:
             f.write('<?xml version="1.0" encoding="UTF-8"?>\n<mipagent>\n'
                     '  <general log-level="debug" state-dir="%s" control-socket="%s" %s/>\n%s\n</mipagent>\n'
-                    % (self.tmp, self.sock_path, general, body))
+                    % (os.path.join(self.tmp, name + ".state"), self.sock_path, general, body))
         self.daemon_log = os.path.join(self.tmp, name + ".log")
         log = open(self.daemon_log, "w")
         self.daemon = subprocess.Popen(["ip", "netns", "exec", self.ns["ha"], self.mipagent, "-f",

@@ -16,6 +16,8 @@ export top_srcdir="$srcdir" top_builddir="$builddir"
 dir=$srcdir/tests/integration
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
+# the tunnel driver make built (sanitizer flags included), if there is one
+[ -x "$builddir/tests/integration/utun_driver" ] && export UTUN_DRIVER="$builddir/tests/integration/utun_driver"
 PER_TEST_TIMEOUT=${PER_TEST_TIMEOUT:-150}
 
 skip() {

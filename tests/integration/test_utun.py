@@ -24,7 +24,8 @@ Then large packets (DF and not), ICMP errors from RT relayed by the HA
 (RFC 2003 section 4), and packets the FA must refuse.
 
 Prints "PASS name" / "FAIL name: reason" per case, then "N passed, M failed";
-exits 1 on any failure.  Helper modes (run inside namespaces by the test):
+exits 1 on any failure.  UTUN_DRIVER=path uses that driver binary instead of
+compiling one (e.g. built with -fsanitize=address,undefined).  Helper modes (run inside namespaces by the test):
   --serve PORT                UDP + TCP echo server
   --client udp|tcp HOST PORT  client, prints "ok" on success
 """
@@ -64,7 +65,7 @@ ENCAPS = [("ipip", 4), ("minimal", 55), ("gre", 47)]
 
 procs = []          # every process we started (killed in cleanup)
 results = [0, 0]
-tmpdir = tempfile.mkdtemp(prefix="test_utun.")
+tmpdir = None      # created by main()
 
 
 # ------------------------------------------------------------ helper modes
@@ -192,7 +193,8 @@ def cleanup():
             except (ProcessLookupError, ValueError):
                 pass
         subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
-    subprocess.run(["rm", "-rf", tmpdir])
+    if tmpdir:
+        subprocess.run(["rm", "-rf", tmpdir])
 
 
 def on_signal(signum, frame):
@@ -254,6 +256,8 @@ def topology():
 
 
 def build_driver():
+    if os.environ.get("UTUN_DRIVER"):       # e.g. a sanitizer build
+        return os.environ["UTUN_DRIVER"]
     lib = os.path.join(TOP_BUILD, ".libs", "libmipcore.a")
     if not os.path.exists(lib):
         raise RuntimeError("%s is missing: run make" % lib)
@@ -292,8 +296,15 @@ class Engine:
         return json.loads(line) if line else {}
 
     def close(self):
+        """Stop the driver; a crash or a sanitizer report is a failure."""
         stop(self.p)
         self.err.close()
+        with open(self.err.name) as f:
+            log = f.read()
+        bad = re.search(r"ERROR: \w+Sanitizer|runtime error:|LeakSanitizer", log)
+        if self.p.returncode != 0 or bad:
+            report("%s driver exits cleanly" % self.role, False,
+                   "status %s\n%s" % (self.p.returncode, log[-3000:]))
 
 
 class Capture:
@@ -571,7 +582,8 @@ def main():
     atexit.register(cleanup)
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_signal)
-    global DRIVER
+    global DRIVER, tmpdir
+    tmpdir = tempfile.mkdtemp(prefix="test_utun.")
     try:
         DRIVER = build_driver()
         topology()

@@ -532,7 +532,11 @@ struct err_case {
 
 static const struct err_case parse_cases[] = {
 	{ IN_HA("<foo/>"), 1, "test.xml:1: unknown element <foo>" },
-	{ "<mipagent><foreign-agent/>" HA_TAG HA_CLOSE, 1, "test.xml:1: unknown element <foreign-agent>" },
+	{ "<mipagent><gateway-foreign-agent/>" HA_TAG HA_CLOSE, 1,
+	  "test.xml:1: unknown element <gateway-foreign-agent>" },
+	{ "<mipagent><foreign-agent icmp-code=\"1\"><interface name=\"fa0\">"
+	  "<care-of-address address=\"203.0.113.1\"/></interface></foreign-agent></mipagent>", 1,
+	  "test.xml:1: <foreign-agent> icmp-code=\"1\": not 16 or 0" },
 	{ IN_HA("<mobile-node address=\"192.0.2.10\" colour=\"red\">" SA(256) "</mobile-node>"), 1,
 	  "test.xml:1: unknown attribute colour on <mobile-node>" },
 	{ IN_HA("<mobile-node address=\"192.0.2.256\">" SA(256) "</mobile-node>"), 1,
@@ -616,6 +620,10 @@ END_TEST
 /* ---- check errors ---- */
 
 static const struct err_case check_cases[] = {
+	{ "<mipagent><foreign-agent/></mipagent>", 1,
+	  "test.xml:1: foreign-agent needs at least one <interface>" },
+	{ "<mipagent><foreign-agent><interface name=\"fa0\"/></foreign-agent></mipagent>", 1,
+	  "test.xml:1: interface fa0 offers no care-of-address" },
 	{ "<mipagent><home-agent address=\"192.0.2.1\">"
 	  "<virtual-network prefix=\"10.0.0.0/8\"/><mobile-node address=\"10.0.0.9\">" SA(256)
 	  "</mobile-node>" HA_CLOSE, 1, "test.xml:1: home-agent needs a home-network" },
@@ -656,7 +664,7 @@ static const struct err_case check_cases[] = {
 	{ "<mipagent><peer address=\"198.51.100.1\"/>" HA_TAG HA_CLOSE, 1,
 	  "test.xml:1: peer 198.51.100.1 has no security-association" },
 	{ "<mipagent><peer address=\"198.51.100.1\">" SA(300) "</peer></mipagent>", 1,
-	  "test.xml: no role enabled: configure a <home-agent>" },
+	  "test.xml: no role enabled: configure a <home-agent> or a <foreign-agent>" },
 	{ "<mipagent><home-agent address=\"0.0.0.0\" home-network=\"192.0.2.0/24\"/></mipagent>", 1,
 	  "test.xml:1: home-agent address 0.0.0.0 is not a unicast address" },
 	/* reserved SPIs are fine when allowed */

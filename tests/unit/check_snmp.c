@@ -436,33 +436,76 @@ START_TEST(test_scalars)
 }
 END_TEST
 
-START_TEST(test_ha_counters)
+/* The Counter32 scalars of the MIB and where RFC 2006 puts them. */
+static const struct { const char *name, *oid; } counter_oids[] = {
+	{ "mipSecTotalViolations", MIP "2.2.0" },
+	{ "maAdvertisementsSent", MIP "4.2.2.0" },
+	{ "maAdvsSentForSolicitation", MIP "4.2.3.0" },
+	{ "maSolicitationsReceived", MIP "4.2.4.0" },
+	{ "faRegRequestsReceived", MIP "5.3.2.0" },
+	{ "faRegRequestsRelayed", MIP "5.3.3.0" },
+	{ "faReasonUnspecified", MIP "5.3.4.0" },
+	{ "faAdmProhibited", MIP "5.3.5.0" },
+	{ "faInsufficientResource", MIP "5.3.6.0" },
+	{ "faMNAuthenticationFailure", MIP "5.3.7.0" },
+	{ "faRegLifetimeTooLong", MIP "5.3.8.0" },
+	{ "faPoorlyFormedRequests", MIP "5.3.9.0" },
+	{ "faEncapsulationUnavailable", MIP "5.3.10.0" },
+	{ "faVJCompressionUnavailable", MIP "5.3.11.0" },
+	{ "faHAUnreachable", MIP "5.3.12.0" },
+	{ "faRegRepliesRecieved", MIP "5.3.13.0" },
+	{ "faRegRepliesRelayed", MIP "5.3.14.0" },
+	{ "faHAAuthenticationFailure", MIP "5.3.15.0" },
+	{ "faPoorlyFormedReplies", MIP "5.3.16.0" },
+	{ "haRegistrationAccepted", MIP "6.3.3.0" },
+	{ "haMultiBindingUnsupported", MIP "6.3.4.0" },
+	{ "haReasonUnspecified", MIP "6.3.5.0" },
+	{ "haAdmProhibited", MIP "6.3.6.0" },
+	{ "haInsufficientResource", MIP "6.3.7.0" },
+	{ "haMNAuthenticationFailure", MIP "6.3.8.0" },
+	{ "haFAAuthenticationFailure", MIP "6.3.9.0" },
+	{ "haIDMismatch", MIP "6.3.10.0" },
+	{ "haPoorlyFormedRequest", MIP "6.3.11.0" },
+	{ "haTooManyBindings", MIP "6.3.12.0" },
+	{ "haUnknownHA", MIP "6.3.13.0" },
+	{ "haGratuitiousARPsSent", MIP "6.3.14.0" },
+	{ "haProxyARPsSent", MIP "6.3.15.0" },
+	{ "haRegRequestsReceived", MIP "6.3.16.0" },
+	{ "haDeRegRequestsReceived", MIP "6.3.17.0" },
+	{ "haRegRepliesSent", MIP "6.3.18.0" },
+	{ "haDeRegRepliesSent", MIP "6.3.19.0" },
+};
+#define N_COUNTER_OIDS (sizeof(counter_oids) / sizeof(counter_oids[0]))
+
+/* Every core counter with a MIB name is served at its object's OID (and the
+ * MIB's other counters read 0). */
+START_TEST(test_counters)
 {
-	char name[64];
 	struct mib_value v;
 
-	ck_assert_uint_eq(mib_n_ha_counters, 17);
-	for (size_t i = 0; i < mib_n_ha_counters; i++) {
-		const struct mib_counter_map *m = &mib_ha_counters[i];
-
-		ck_assert_uint_eq(m->subid, 3 + i);
-		ck_assert_str_eq(m->name, mip_counter_mib_name(m->ctr));
-		mip_counters[m->ctr] = 1000 + (uint32_t)i;
-	}
-	/* every core counter with a MIB name is served */
+	for (int c = 0; c < MIP_CTR_COUNT; c++)
+		mip_counters[c] = 1000 + (uint32_t)c;
 	for (int c = 0; c < MIP_CTR_COUNT; c++) {
 		const char *mib = mip_counter_mib_name(c);
-		bool found = !strcmp(mib, "") || !strcmp(mib, "mipSecTotalViolations");
+		size_t i;
 
-		for (size_t i = 0; i < mib_n_ha_counters && !found; i++)
-			found = mib_ha_counters[i].ctr == (enum mip_counter)c;
-		ck_assert_msg(found, "counter %s is not served", mib);
-	}
-	for (size_t i = 0; i < mib_n_ha_counters; i++) {
-		snprintf(name, sizeof(name), MIP "6.3.%zu.0", 3 + i);
-		ck_assert_int_eq(get(name, &v), MIB_OK);
+		if (!mib[0])
+			continue;
+		for (i = 0; i < N_COUNTER_OIDS && strcmp(counter_oids[i].name, mib); i++)
+			;
+		ck_assert_msg(i < N_COUNTER_OIDS, "core counter %s is not a MIP-MIB Counter32", mib);
+		ck_assert_int_eq(get(counter_oids[i].oid, &v), MIB_OK);
 		ck_assert_int_eq(v.type, MIB_COUNTER32);
-		ck_assert_uint_eq(v.u, 1000 + i);
+		ck_assert_msg(v.u == 1000u + (uint32_t)c, "%s reads %u", mib, v.u);
+	}
+	for (size_t i = 0; i < N_COUNTER_OIDS; i++) {
+		int c;
+
+		for (c = 0; c < MIP_CTR_COUNT && strcmp(mip_counter_mib_name(c), counter_oids[i].name); c++)
+			;
+		ck_assert_int_eq(get(counter_oids[i].oid, &v), MIB_OK);
+		ck_assert_int_eq(v.type, MIB_COUNTER32);
+		ck_assert_uint_eq(v.u, c < MIP_CTR_COUNT ? 1000u + (uint32_t)c : 0);
 	}
 }
 END_TEST
@@ -588,7 +631,7 @@ int main(void)
 	tcase_add_test(tc, test_counter_table);
 	tcase_add_test(tc, test_sec_assoc_table);
 	tcase_add_test(tc, test_scalars);
-	tcase_add_test(tc, test_ha_counters);
+	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_violations);
 	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_reg_flags);

@@ -1,0 +1,280 @@
+/* The foreign agent's data plane: visitor events to host routes, neighbour
+ * entries, decapsulation and reverse tunnels (see dp_fa.h). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include "dp_fa.h"
+#include "log.h"
+#include "nl.h"
+#include "nl_fa.h"
+#include "notify.h"
+#include "utun.h"
+#include "wire.h"
+
+#define DP_FA_TUN_PATTERN "mipfa%d"
+#define DP_FA_STATE_SUBDIR "/fa"
+
+/* What was installed for one visitor. */
+struct dp_fa_vis {
+	struct dp_fa_vis *next;
+	struct in_addr hoa, ha, coa;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	bool route, neigh, decap, rev, rule;
+};
+
+struct dp_fa {
+	const struct conf *c;
+	struct knl *nl;
+	struct utun *utun;
+	struct dp_fa_vis *vis;
+	unsigned n_rev;                 /* visitors with a reverse tunnel */
+	bool table_route;               /* the default route of DP_FA_TABLE */
+	bool listening;
+	char *state_dir;
+};
+
+static const char *ntoa(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static enum dp_encap dp_fa_encap(uint8_t flags)
+{
+	if (flags & MIP_RRQ_M)
+		return DP_ENCAP_MINIMAL;
+	if (flags & MIP_RRQ_G)
+		return DP_ENCAP_GRE;
+	return DP_ENCAP_IPIP;
+}
+
+/* Write @value to /proc/sys/@path unless it already holds it. */
+static void dp_fa_sysctl(const char *path, const char *value)
+{
+	char cur[32] = "";
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		log_warn("fa", "cannot open %s", path);
+		return;
+	}
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n <= 0 || strncmp(cur, value, strlen(value)) != 0 || cur[strlen(value)] != '\n') {
+		if (lseek(fd, 0, SEEK_SET) < 0 || write(fd, value, strlen(value)) < 0)
+			log_warn("fa", "cannot set %s to %s", path, value);
+	}
+	close(fd);
+}
+
+static bool mac_known(const uint8_t *m)
+{
+	static const uint8_t zero[6];
+
+	return memcmp(m, zero, 6) != 0;
+}
+
+static struct dp_fa_vis *dp_fa_find(struct dp_fa *d, const struct mip_event *ev, struct dp_fa_vis ***pp_out)
+{
+	struct dp_fa_vis **pp, *v;
+
+	for (pp = &d->vis; (v = *pp); pp = &v->next)
+		if (v->hoa.s_addr == ev->hoa.s_addr && v->ha.s_addr == ev->ha.s_addr &&
+		    v->ifindex == ev->ifindex)
+			break;
+	if (pp_out)
+		*pp_out = pp;
+	return v;
+}
+
+/* Another visitor with the same home address (a private address behind
+ * another home agent, or on another interface) that keeps the host route. */
+static struct dp_fa_vis *dp_fa_same_hoa(struct dp_fa *d, const struct dp_fa_vis *not)
+{
+	for (struct dp_fa_vis *v = d->vis; v; v = v->next)
+		if (v != not && v->hoa.s_addr == not->hoa.s_addr)
+			return v;
+	return NULL;
+}
+
+static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags)
+{
+	char h[INET_ADDRSTRLEN];
+
+	if (utun_rev_add(d->utun, v->hoa, v->coa, v->ha, dp_fa_encap(flags)) < 0) {
+		log_warnx("fa", "cannot reverse-tunnel %s", ntoa(v->hoa, h));
+		return;
+	}
+	v->rev = true;
+	d->n_rev++;
+	if (!d->table_route && knl_default_route_add(DP_FA_TABLE, utun_ifindex(d->utun)) == 0)
+		d->table_route = true;
+	v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO) == 0;
+}
+
+static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
+{
+	struct dp_fa_vis *v = dp_fa_find(d, ev, NULL);
+	const struct in_addr any = { .s_addr = INADDR_ANY };
+	char h[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	if (v)
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		log_warnx("fa", "out of memory");
+		return;
+	}
+	v->hoa = ev->hoa;
+	v->ha = ev->ha;
+	v->coa = ev->coa;
+	v->ifindex = ev->ifindex;
+	if (!if_indextoname((unsigned)ev->ifindex, v->ifname))
+		snprintf(v->ifname, sizeof(v->ifname), "?");
+	v->next = d->vis;
+	d->vis = v;
+	/* §4.2.2: delivery on the visitor's link without ARP */
+	v->route = knl_route_add(d->nl, v->hoa, v->ifindex, 0) == 0;
+	if (mac_known(ev->mac))
+		v->neigh = knl_neigh_add(d->nl, v->ifindex, v->hoa, ev->mac) == 0;
+	/* what the home agent tunnels to the care-of address for this node */
+	v->decap = utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa) == 0;
+	if (ev->flags & MIP_RRQ_T)
+		dp_fa_rev_up(d, v, ev->flags);
+	log_info("fa", "data plane for visitor %s: route on %s%s, tunnel from %s to %s%s", ntoa(v->hoa, h),
+		 v->ifname, v->neigh ? " (static neighbour)" : "", ntoa(v->ha, a), ntoa(v->coa, c),
+		 v->rev ? ", reverse tunnel" : "");
+}
+
+static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
+{
+	const struct in_addr any = { .s_addr = INADDR_ANY };
+	struct dp_fa_vis *other = dp_fa_same_hoa(d, v);
+
+	if (v->rule)
+		knl_rule_del(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO);
+	if (v->rev) {
+		if (!other || !other->rev)
+			utun_rev_del(d->utun, v->hoa);
+		if (--d->n_rev == 0 && d->table_route) {
+			knl_default_route_del(DP_FA_TABLE);
+			d->table_route = false;
+		}
+	}
+	if (v->decap)
+		utun_decap_del(d->utun, v->ha, v->coa, any, v->hoa);
+	if (v->neigh && !(other && other->ifindex == v->ifindex))
+		knl_neigh_del(d->nl, v->ifindex, v->hoa);
+	if (v->route) {
+		if (other)      /* the remaining visitor keeps the address reachable */
+			other->route = knl_route_add(d->nl, other->hoa, other->ifindex, 0) == 0;
+		else
+			knl_route_del(d->nl, v->hoa, 0);
+	}
+}
+
+static void dp_fa_down(struct dp_fa *d, const struct mip_event *ev)
+{
+	struct dp_fa_vis **pp, *v = dp_fa_find(d, ev, &pp);
+	char h[INET_ADDRSTRLEN];
+
+	if (!v)
+		return;
+	*pp = v->next;
+	dp_fa_release(d, v);
+	log_info("fa", "data plane for visitor %s released", ntoa(v->hoa, h));
+	free(v);
+}
+
+static void dp_fa_event(const struct mip_event *ev, void *arg)
+{
+	struct dp_fa *d = arg;
+
+	if (ev->type == MIP_EV_VISITOR_ADDED)
+		dp_fa_up(d, ev);
+	else if (ev->type == MIP_EV_VISITOR_REMOVED)
+		dp_fa_down(d, ev);
+}
+
+const char *dp_fa_ifname(const struct dp_fa *d)
+{
+	return d && d->utun ? utun_ifname(d->utun) : "";
+}
+
+struct dp_fa *dp_fa_open(const struct conf *c, struct ev_loop *loop)
+{
+	struct dp_fa *d = calloc(1, sizeof(*d));
+	const char *dir = c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR;
+	char path[128];
+	int n;
+
+	if (!d || !(d->state_dir = malloc(strlen(dir) + sizeof(DP_FA_STATE_SUBDIR)))) {
+		log_warnx("fa", "out of memory");
+		free(d);
+		return NULL;
+	}
+	d->c = c;
+	/* our own record of neighbour entries, beside the home agent's */
+	strcpy(d->state_dir, dir);
+	strcat(d->state_dir, DP_FA_STATE_SUBDIR);
+	d->nl = knl_open(d->state_dir);
+	if (!d->nl)
+		goto fail;
+	n = knl_cleanup(d->nl);
+	if (n > 0)
+		log_info("fa", "removed %d leftover entries of an earlier run", n);
+	d->utun = utun_open(DP_FA_TUN_PATTERN, loop, (int)c->dp.tunnel_mtu);
+	if (!d->utun)
+		goto fail;
+	dp_fa_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+	/* decapsulated packets come in through the tunnel device from anywhere */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", utun_ifname(d->utun));
+	dp_fa_sysctl(path, "0");
+	if (notify_listen(dp_fa_event, d) < 0) {
+		log_warnx("fa", "cannot listen to visitor events: too many listeners");
+		goto fail;
+	}
+	d->listening = true;
+	log_info("fa", "foreign agent data plane ready: device %s, reverse tunnel table %u",
+		 utun_ifname(d->utun), DP_FA_TABLE);
+	return d;
+fail:
+	dp_fa_close(d);
+	return NULL;
+}
+
+void dp_fa_close(struct dp_fa *d)
+{
+	struct dp_fa_vis *v;
+
+	if (!d)
+		return;
+	if (d->listening)
+		notify_unlisten(dp_fa_event, d);
+	while ((v = d->vis)) {
+		d->vis = v->next;
+		dp_fa_release(d, v);
+		free(v);
+	}
+	if (d->table_route)
+		knl_default_route_del(DP_FA_TABLE);
+	if (d->utun)
+		utun_close(d->utun);
+	knl_close(d->nl);
+	free(d->state_dir);
+	free(d);
+}
+
+void dp_fa_reload_apply(const struct conf *old, const struct conf *new, void *arg)
+{
+	struct dp_fa *d = arg;
+
+	(void)old;
+	d->c = new;
+}

@@ -1,0 +1,172 @@
+#!/bin/sh
+# Walk time of haMobilityBindingTable through snmpd (AgentX master) and the
+# mipagent subagent, at 10 000 and 100 000 bindings (SIZES overrides).
+#
+# Two network namespaces (unique prefix, removed on every exit): NET sends
+# the registrations with bench/regflood.py (signed HMAC-MD5 requests, many in
+# flight), HA runs snmpd and mipagent (a node range on a virtual home
+# network).  For each size the table is walked with snmpbulkwalk (WALK_TOOL,
+# max-repetitions REPS) and the rows (bindings) per second are printed, then
+# the ratio of the times: about 10 for 10x the rows if GETNEXT is O(log n).
+# The CPU time of mipagent and snmpd during each walk is shown too: on a
+# shared machine it is steadier than the wall-clock time.
+#
+# Run as root from the build tree: sh bench/snmp_walk.sh
+# Env: top_builddir (default: the current directory), SIZES ("10000 100000"),
+# WALK_TOOL (snmpbulkwalk), REPS (50), KEEP=1 keeps the temp dir.
+set -u
+top_builddir=${top_builddir:-.}
+B=$(cd "$top_builddir" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+SIZES=${SIZES:-"10000 100000"}
+WALK_TOOL=${WALK_TOOL:-snmpbulkwalk}
+REPS=${REPS:-50}
+P=mipb$$
+HA=${P}ha
+NET=${P}net
+KEY=00112233445566778899aabbccddeeff
+TABLE=.1.3.6.1.2.1.44.1.6.3.1           # haMobilityBindingTable
+
+die() { echo "snmp_walk: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+for t in ip snmpd "$WALK_TOOL" /usr/bin/python3; do
+	command -v "$t" >/dev/null 2>&1 || die "$t is not installed"
+done
+for p in mipagent mipagentstat; do
+	[ -x "$B/$p" ] || die "$B/$p is not built"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mipbench.XXXXXX")
+cleanup() {
+	for pidf in "$T"/*.pid; do
+		[ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null
+	done
+	sleep 0.3
+	for ns in $HA $NET; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then echo "# kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# ---- topology: NET (203.0.113.10 care-of, 198.51.100.2) -- HA (198.51.100.1, 192.0.2.1)
+for ns in $HA $NET; do
+	ip netns del "$ns" 2>/dev/null
+	ip netns add "$ns" || die "ip netns add failed"
+	ip -n "$ns" link set lo up
+done
+ip link add ha1 netns $HA type veth peer name net0 netns $NET || die "veth failed"
+ip -n $HA addr add 198.51.100.1/24 dev ha1
+ip -n $HA addr add 192.0.2.1/24 dev ha1
+ip -n $NET addr add 198.51.100.2/24 dev net0
+ip -n $NET addr add 203.0.113.10/24 dev net0
+ip -n $HA link set ha1 up
+ip -n $NET link set net0 up
+ip -n $NET route add 192.0.2.0/24 via 198.51.100.1
+ip -n $HA route add 203.0.113.0/24 via 198.51.100.2
+i=0
+until ip -n $NET link show net0 | grep -q LOWER_UP; do
+	i=$((i + 1)); [ $i -gt 100 ] && die "link never came up"; sleep 0.05
+done
+
+# ---- snmpd (AgentX master) and mipagent
+mkdir -p "$T/persist" "$T/snmpconf" "$T/state"
+export SNMP_PERSISTENT_DIR="$T/persist" SNMPCONFPATH="$T/snmpconf" MIBS=
+cat >"$T/snmpd.conf" <<EOF
+master agentx
+agentXSocket unix:$T/agentx.sock
+agentXTimeout 5
+rocommunity public 127.0.0.1
+EOF
+ip netns exec $HA snmpd -f -Lf "$T/snmpd.log" -C -c "$T/snmpd.conf" -m "" udp:127.0.0.1:11161 &
+echo $! >"$T/snmpd.pid"
+i=0
+until [ -S "$T/agentx.sock" ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && die "snmpd did not start"; sleep 0.05
+done
+MAX=0
+for n in $SIZES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
+LAST=$(/usr/bin/python3 -c "import ipaddress; print(ipaddress.ip_address('10.64.0.1') + $MAX - 1)")
+cat >"$T/mipagent.xml" <<EOF
+<mipagent>
+  <general log-level="warning" state-dir="$T/state" control-socket="$T/mip.sock"/>
+  <home-agent address="192.0.2.1" home-network="192.0.2.0/24" max-registration-lifetime="65534">
+    <virtual-network prefix="10.64.0.0/12"/>
+    <mobile-node first="10.64.0.1" last="$LAST">
+      <security-association spi="256" key="$KEY"/>
+    </mobile-node>
+  </home-agent>
+  <snmp agentx-socket="$T/agentx.sock" ping-interval="5"/>
+</mipagent>
+EOF
+ip netns exec $HA "$B/mipagent" -f -c "$T/mipagent.xml" >"$T/mipagent.log" 2>&1 &
+echo $! >"$T/mipagent.pid"
+i=0
+until "$B/mipagentstat" -s "$T/mip.sock" summary >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -gt 100 ] && { cat "$T/mipagent.log"; die "mipagent did not start"; }; sleep 0.05
+done
+i=0
+until ip netns exec $HA snmpget -v2c -c public -m "" -r0 -t0.3 127.0.0.1:11161 \
+	.1.3.6.1.2.1.44.1.1.2.0 2>/dev/null | grep -q INTEGER; do
+	i=$((i + 1)); [ $i -gt 100 ] && die "the subagent never answered"; sleep 0.1
+done
+
+bindings() {
+	"$B/mipagentstat" -s "$T/mip.sock" summary | sed -n 's/.*bindings \([0-9]*\).*/\1/p'
+}
+
+now() { date +%s.%N; }
+
+# CPU seconds (user + system) used so far by process $1
+cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+have=0
+prev_t=""
+prev_c=""
+prev_n=""
+echo "# $WALK_TOOL -Cr$REPS of haMobilityBindingTable (8 columns) via snmpd + AgentX"
+for n in $SIZES; do
+	if [ "$n" -gt "$have" ]; then
+		first=$(/usr/bin/python3 -c "import ipaddress; print(ipaddress.ip_address('10.64.0.1') + $have)")
+		ip netns exec $NET /usr/bin/python3 "$HERE/regflood.py" 192.0.2.1 203.0.113.10 \
+			"$first" $((n - have)) 256 $KEY 65534 512 || die "registration failed"
+		have=$n
+	fi
+	got=$(bindings)
+	[ "$got" = "$n" ] || die "mipagent has $got bindings, expected $n"
+	case $WALK_TOOL in
+	snmpbulkwalk) opts="-Cr$REPS" ;;
+	*) opts="" ;;
+	esac
+	c0=$(cpu "$(cat "$T/mipagent.pid")")
+	s0=$(cpu "$(cat "$T/snmpd.pid")")
+	t0=$(now)
+	# shellcheck disable=SC2086
+	ip netns exec $HA "$WALK_TOOL" -v2c -c public -m "" -On -t 30 -r 0 $opts \
+		127.0.0.1:11161 $TABLE >"$T/walk.$n" 2>"$T/walk.$n.err" || die "walk failed: $(cat "$T/walk.$n.err")"
+	t1=$(now)
+	c1=$(cpu "$(cat "$T/mipagent.pid")")
+	s1=$(cpu "$(cat "$T/snmpd.pid")")
+	lines=$(wc -l <"$T/walk.$n")
+	[ "$lines" -eq $((8 * n)) ] || die "walk of $n bindings gave $lines varbinds, expected $((8 * n))"
+	secs=$(echo "$t1 - $t0" | bc -l)
+	printf "%7d bindings: %7.2f s  %8.0f rows/s  %8.0f varbinds/s  (CPU: mipagent %.2f s, snmpd %.2f s)\n" \
+		"$n" "$secs" "$(echo "$n / $secs" | bc -l)" "$(echo "8 * $n / $secs" | bc -l)" \
+		"$(echo "$c1 - $c0" | bc -l)" "$(echo "$s1 - $s0" | bc -l)"
+	cpu_used=$(echo "$c1 - $c0" | bc -l)
+	if [ -n "$prev_t" ]; then
+		printf "ratio: %.1fx the time (%.1fx the mipagent CPU) for %.1fx the rows (linear: equal; O(n^2): %.0fx)\n" \
+			"$(echo "$secs / $prev_t" | bc -l)" "$(echo "$cpu_used / $prev_c" | bc -l)" \
+			"$(echo "$n / $prev_n" | bc -l)" "$(echo "($n / $prev_n) ^ 2" | bc -l)"
+	fi
+	prev_t=$secs
+	prev_c=$cpu_used
+	prev_n=$n
+done
+grep -i 'error\|warning' "$T/mipagent.log" | grep -v 'binding' | head -5

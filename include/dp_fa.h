@@ -1,0 +1,31 @@
+/* The foreign agent's data plane (RFC 5944 §4.2.2, RFC 3024 §5.1): for
+ * each visitor (MIP_EV_VISITOR_ADDED / _REMOVED) a host route to its home
+ * address on its interface and a permanent neighbour entry with its MAC
+ * address (the agent never ARPs for a visitor), decapsulation of what its
+ * home agent tunnels to the care-of address, and for a reverse tunnel (T) a
+ * policy rule "from HOME iif IFACE lookup DP_FA_TABLE" whose default route
+ * leads into the userspace tunnel engine, which encapsulates to the home
+ * agent.  Tunnels always use the userspace engine (utun.h). */
+#ifndef MIP_DP_FA_H
+#define MIP_DP_FA_H
+
+#include "conf.h"
+
+struct ev_loop;
+struct dp_fa;
+
+#define DP_FA_TABLE 434         /* routing table of reverse-tunnelled visitors */
+#define DP_FA_RULE_PRIO 434
+
+/** Start: the tunnel engine (device "mipfa%d"), ip_forward, and the
+ *  listener of visitor events.  NULL on failure (logged). */
+struct dp_fa *dp_fa_open(const struct conf *c, struct ev_loop *loop);
+/** Remove everything it installed. */
+void dp_fa_close(struct dp_fa *d);
+/** Reload hook (reload.h, @arg the struct dp_fa): the device and its MTU
+ *  stay as they were started. */
+void dp_fa_reload_apply(const struct conf *old, const struct conf *new, void *arg);
+/** The tunnel device's name. */
+const char *dp_fa_ifname(const struct dp_fa *d);
+
+#endif

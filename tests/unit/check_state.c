@@ -1,0 +1,374 @@
+/* Unit tests of the durable state (agent/state.c): bindings written by real
+ * registrations, committed, reopened and restored into a fresh in-memory
+ * home agent with their remaining lifetimes; expired and unconfigured rows
+ * dropped; corrupt and newer-version stores set aside; the instance lock. */
+#include "config.h"
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sqlite3.h>
+#include "auth.h"
+#include "ha.h"
+#include "log.h"
+#include "state.h"
+#include "wire.h"
+
+#define KEY "00112233445566778899aabbccddeeff"
+
+static const char *conf_xml =
+	"<mipagent>"
+	" <home-agent address='198.51.100.1' home-network='192.0.2.0/24'"
+	"   max-registration-lifetime='65535'>"
+	"  <mobile-node first='192.0.2.10' last='192.0.2.99'>"
+	"   <security-association spi='257' key='" KEY "'/>"
+	"  </mobile-node>"
+	" </home-agent>"
+	"</mipagent>";
+
+static char dir[64], db[128];
+static struct conf *conf;
+static struct timer_heap timers;
+static struct mip_ha ha;
+static bool ha_up;
+static uint64_t fake_mono;
+static uint8_t key[16];
+static int n_sent;
+static uint8_t last_code;
+
+static uint64_t mono(void) { return fake_mono; }
+
+static int capture(void *ctx, const struct mip_pkt_info *pi, const uint8_t *p, size_t len)
+{
+	struct mip_reg_reply rp;
+
+	(void)ctx, (void)pi;
+	ck_assert_int_eq(mip_parse_reply(p, len, &rp), MIP_PARSE_OK);
+	last_code = rp.code;
+	n_sent++;
+	return 0;
+}
+
+static struct in_addr A(const char *s)
+{
+	struct in_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static void ha_start(void)
+{
+	struct mip_io_ops io = { .send = capture };
+
+	memset(&timers, 0, sizeof(timers));
+	ck_assert_int_eq(ha_init(&ha, conf, &timers, &io), 0);
+	ha.mono_now = mono;
+	ha_up = true;
+}
+
+static void ha_stop(void)
+{
+	if (ha_up) {
+		ha_free(&ha);
+		timer_heap_free(&timers);
+		ha_up = false;
+	}
+}
+
+static void setup(void)
+{
+	log_init("check_state", true, LOG_LVL_ERR);
+	snprintf(dir, sizeof(dir), "/tmp/check_state.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/" MIP_STATE_FILE, dir);
+	conf = conf_parse_memory("test.xml", conf_xml, strlen(conf_xml), stderr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(conf_check(conf, stderr), 0);
+	mip_key_from_hex(KEY, key, sizeof(key));
+	fake_mono = 500000;
+	n_sent = 0;
+	ha_start();
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[400];
+
+	ha_stop();
+	conf_free(conf);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* One signed registration (real time of day in the identification); returns the reply code. */
+static uint8_t reg(const char *hoa, const char *coa, uint16_t lifetime)
+{
+	static uint64_t last_id;
+	struct mip_reg_request rq = {
+		.lifetime = lifetime, .hoa = A(hoa), .ha = A("198.51.100.1"), .coa = A(coa),
+	};
+	struct mip_pkt_info pi = {
+		.src = A(coa), .dst = A("198.51.100.1"), .sport = 40000, .dport = 434, .unicast = true,
+	};
+	struct mip_buf b;
+	int before = n_sent;
+
+	rq.id = mip_ntp_now();
+	if (rq.id <= last_id)
+		rq.id = last_id + 1;
+	last_id = rq.id;
+	ck_assert_int_eq(mip_buf_init(&b, 128), 0);
+	mip_build_request(&b, &rq);
+	mip_auth_append(&b, MIP_EXT_MN_HA, 0, 257, MIP_AUTH_HMAC_MD5, key, sizeof(key));
+	ck_assert(mip_buf_ok(&b));
+	ha_handle_request(&ha, b.data, b.len, &pi);
+	mip_buf_free(&b);
+	ck_assert_int_eq(n_sent, before + 1);
+	return last_code;
+}
+
+/* Rows in the store, read through another connection (committed data only). */
+static int rows(const char *where)
+{
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	char sql[200];
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM binding%s%s;", where ? " WHERE " : "",
+		 where ? where : "");
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	return n;
+}
+
+static void sql(const char *path, const char *text)
+{
+	sqlite3 *h;
+
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, text, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* Is there a file set aside ("state.db.bad-...") holding @content? */
+static bool set_aside(const char *content)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, MIP_STATE_FILE ".bad-", strlen(MIP_STATE_FILE ".bad-")) &&
+		    !strchr(e->d_name + strlen(MIP_STATE_FILE ".bad-"), '-')) {
+			char p[400], buf[256] = "";
+			FILE *f;
+
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			f = fopen(p, "r");
+			ck_assert_ptr_nonnull(f);
+			if (fread(buf, 1, sizeof(buf) - 1, f) > 0 &&
+			    (!content || !memcmp(buf, content, strlen(content))))
+				found = true;
+			fclose(f);
+		}
+	closedir(d);
+	return found;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_commit_reopen_restore)
+{
+	struct mip_state *st = state_open(dir, false);
+	struct mip_binding *b;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 0);
+	state_listen(st);
+	ck_assert_uint_eq(reg("192.0.2.10", "203.0.113.1", 300), 0);
+	ck_assert_uint_eq(reg("192.0.2.11", "203.0.113.2", 600), 0);
+	ck_assert_uint_eq(reg("192.0.2.12", "203.0.113.3", 0xffff), 0);
+	ck_assert_uint_eq(reg("192.0.2.13", "203.0.113.4", 100), 0);
+	/* nothing is visible before the turn's commit */
+	ck_assert_int_eq(rows(NULL), 0);
+	ck_assert_int_eq(state_commit(st), 0);
+	ck_assert_int_eq(rows(NULL), 4);
+	/* a re-registration to a new care-of address replaces the row; a deregistration removes it */
+	ck_assert_uint_eq(reg("192.0.2.10", "203.0.113.9", 300), 0);
+	ck_assert_uint_eq(reg("192.0.2.13", "192.0.2.13", 0), 0);
+	ck_assert_int_eq(state_commit(st), 0);
+	ck_assert_int_eq(rows(NULL), 3);
+	ck_assert_int_eq(rows("coa = 3405803785"), 1);          /* 203.0.113.9 */
+	state_close(st);
+
+	/* a new process: a fresh home agent restored from the store */
+	ha_stop();
+	ha_start();
+	fake_mono = 9000000;
+	st = state_open(dir, true);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 3);
+	ck_assert_uint_eq(ha.bindings.count, 3);
+	b = binding_lookup(&ha.bindings, A("192.0.2.10"), A("203.0.113.9"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(b->lifetime, 300);
+	ck_assert_uint_ge(binding_remaining(b, fake_mono), 298);
+	ck_assert_uint_le(binding_remaining(b, fake_mono), 300);
+	ck_assert_str_eq(inet_ntoa(b->src), "203.0.113.9");
+	ck_assert_uint_eq(b->src_port, 40000);
+	b = binding_lookup(&ha.bindings, A("192.0.2.11"), A("203.0.113.2"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_ge(binding_remaining(b, fake_mono), 598);
+	b = binding_lookup(&ha.bindings, A("192.0.2.12"), A("203.0.113.3"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(binding_remaining(b, fake_mono), 0xffff);
+	ck_assert_ptr_null(binding_lookup(&ha.bindings, A("192.0.2.13"), A("203.0.113.4")));
+	/* the restored binding expires when its lifetime ends, counted on the monotonic clock */
+	fake_mono += 300 * 1000;
+	timer_run(&timers, fake_mono, 100);
+	ck_assert_ptr_null(binding_lookup(&ha.bindings, A("192.0.2.10"), A("203.0.113.9")));
+	ck_assert_uint_eq(ha.bindings.count, 2);
+	state_listen(st);
+	ck_assert_int_eq(state_commit(st), 0);
+	state_close(st);
+}
+END_TEST
+
+START_TEST(test_expired_and_unconfigured_dropped)
+{
+	struct mip_state *st = state_open(dir, false);
+	char text[600];
+	uint64_t now = wall_ms();
+
+	ck_assert_ptr_nonnull(st);
+	state_close(st);
+	/* hoa, coa, src, sport, id, flags, lifetime, expires_ms */
+	snprintf(text, sizeof(text),
+		 "INSERT INTO binding VALUES (3221225994, 3405803777, 3405803777, 434, 1, 0, 100, %llu);"
+		 "INSERT INTO binding VALUES (3221225995, 3405803777, 3405803777, 434, 2, 0, 100, %llu);"
+		 "INSERT INTO binding VALUES (3221226196, 3405803777, 3405803777, 434, 3, 0, 100, %llu);",
+		 (unsigned long long)(now - 1000), (unsigned long long)(now + 50000),
+		 (unsigned long long)(now + 50000));
+	sql(db, text);               /* 192.0.2.10 expired, .11 live, .212 not configured */
+	ck_assert_int_eq(rows(NULL), 3);
+	st = state_open(dir, false);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 1);
+	ck_assert_uint_eq(ha.bindings.count, 1);
+	ck_assert_ptr_nonnull(binding_lookup(&ha.bindings, A("192.0.2.11"), A("203.0.113.1")));
+	ck_assert_uint_le(binding_remaining(binding_first(&ha.bindings), fake_mono), 50);
+	ck_assert_uint_ge(binding_remaining(binding_first(&ha.bindings), fake_mono), 48);
+	/* the dropped rows are gone from the store too */
+	ck_assert_int_eq(rows(NULL), 1);
+	state_close(st);
+}
+END_TEST
+
+START_TEST(test_corrupt_store_set_aside)
+{
+	static const char garbage[] = "this is not an SQLite database, just garbage bytes 0123456789";
+	struct mip_state *st;
+	FILE *f = fopen(db, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 200; i++)
+		fputs(garbage, f);
+	fclose(f);
+	st = state_open(dir, false);
+	ck_assert_ptr_nonnull(st);                   /* starts, empty */
+	ck_assert_int_eq(state_restore(st, &ha), 0);
+	ck_assert(set_aside(garbage));               /* the bad file is kept for inspection */
+	state_listen(st);
+	ck_assert_uint_eq(reg("192.0.2.20", "203.0.113.1", 300), 0);
+	ck_assert_int_eq(state_commit(st), 0);
+	ck_assert_int_eq(rows(NULL), 1);             /* the new store works */
+	state_close(st);
+}
+END_TEST
+
+START_TEST(test_newer_version_set_aside)
+{
+	struct mip_state *st;
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	int version = -1;
+
+	sql(db, "CREATE TABLE binding (x INTEGER); INSERT INTO binding VALUES (1); "
+		"PRAGMA user_version=99;");
+	st = state_open(dir, false);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 0);
+	state_close(st);
+	ck_assert(set_aside("SQLite format 3"));
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA user_version;", -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	ck_assert_int_eq(version, MIP_STATE_VERSION);
+	ck_assert_int_eq(rows(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_instance_lock)
+{
+	struct mip_state *a = state_open(dir, false), *b;
+
+	ck_assert_ptr_nonnull(a);
+	b = state_open(dir, false);
+	ck_assert_ptr_null(b);                       /* another instance holds the directory */
+	state_close(a);
+	b = state_open(dir, false);
+	ck_assert_ptr_nonnull(b);                    /* free again once closed */
+	state_close(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_commit_reopen_restore);
+	tcase_add_test(tc, test_expired_and_unconfigured_dropped);
+	tcase_add_test(tc, test_corrupt_store_set_aside);
+	tcase_add_test(tc, test_newer_version_set_aside);
+	tcase_add_test(tc, test_instance_lock);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
