@@ -52,8 +52,8 @@ int mip_replay_parse(const char *s, enum mip_replay *out)
 	return 0;
 }
 
-/* One HMAC-MD5 context fetched once and duplicated per use: fetching the
- * algorithm is the expensive part of EVP_MAC. */
+/* The algorithms are fetched once: fetching by name is the expensive part
+ * of EVP. */
 static EVP_MAC *hmac_alg;
 static EVP_MD *md5_alg;
 
@@ -70,8 +70,68 @@ static int auth_fetch(void)
 	return 0;
 }
 
-static int auth_hmac_md5(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
-			 uint8_t out[MIP_AUTH_LEN])
+/* Keyed HMAC-MD5 contexts, one per key in a small direct-mapped cache.
+ * Setting a key up (the digest, the padded key hashed into the inner and
+ * outer states) costs three times the MAC of a registration message; a
+ * context keyed once is re-initialised per message with EVP_MAC_init() and
+ * no key, which keeps the key.  The cache is keyed by the key bytes, so a
+ * changed or reloaded security association simply misses, and two keys
+ * sharing a slot only cost the set-up again. */
+#define AUTH_CACHE_SLOTS 64
+
+struct auth_slot {
+	EVP_MAC_CTX *ctx;
+	bool keyed;
+	size_t keylen;
+	uint8_t key[MIP_KEY_MAX];
+};
+
+static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
+
+static struct auth_slot *auth_slot_for(const uint8_t *key, size_t keylen)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)keylen;    /* FNV-1a */
+
+	for (size_t i = 0; i < keylen; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return &auth_cache[(h ^ h >> 16) % AUTH_CACHE_SLOTS];
+}
+
+/* The context for @key, keyed and ready for a message; NULL on failure. */
+static EVP_MAC_CTX *auth_hmac_ctx(const uint8_t *key, size_t keylen)
+{
+	struct auth_slot *s = auth_slot_for(key, keylen);
+
+	if (s->keyed && s->keylen == keylen && CRYPTO_memcmp(s->key, key, keylen) == 0)
+		return EVP_MAC_init(s->ctx, NULL, 0, NULL) == 1 ? s->ctx : NULL;
+	if (!s->ctx) {
+		OSSL_PARAM params[2] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"MD5", 0),
+			OSSL_PARAM_construct_end(),
+		};
+
+		s->ctx = EVP_MAC_CTX_new(hmac_alg);
+		/* the digest is set once; later keys reuse it */
+		if (!s->ctx || EVP_MAC_CTX_set_params(s->ctx, params) != 1) {
+			EVP_MAC_CTX_free(s->ctx);
+			s->ctx = NULL;
+			return NULL;
+		}
+	}
+	s->keyed = false;
+	/* HMAC accepts an empty key only as a non-NULL pointer */
+	if (EVP_MAC_init(s->ctx, keylen ? key : (const uint8_t *)"", keylen, NULL) != 1)
+		return NULL;
+	OPENSSL_cleanse(s->key, sizeof(s->key));
+	memcpy(s->key, key, keylen);
+	s->keylen = keylen;
+	s->keyed = true;
+	return s->ctx;
+}
+
+/* A key too long for the cache: a context of its own, for this message. */
+static int auth_hmac_md5_once(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
+			      uint8_t out[MIP_AUTH_LEN])
 {
 	OSSL_PARAM params[2] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"MD5", 0),
@@ -81,35 +141,47 @@ static int auth_hmac_md5(const uint8_t *key, size_t keylen, const uint8_t *data,
 	size_t outl = 0;
 	int rc = -1;
 
-	if (!ctx)
-		return -1;
-	/* HMAC accepts an empty key only as a non-NULL pointer */
-	if (EVP_MAC_init(ctx, keylen ? key : (const uint8_t *)"", keylen, params) == 1 &&
-	    EVP_MAC_update(ctx, data, len) == 1 &&
+	if (ctx && EVP_MAC_init(ctx, key, keylen, params) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
 	    EVP_MAC_final(ctx, out, &outl, MIP_AUTH_LEN) == 1 && outl == MIP_AUTH_LEN)
 		rc = 0;
 	EVP_MAC_CTX_free(ctx);
 	return rc;
 }
 
-/* Keyed MD5 in "prefix+suffix" mode: MD5(key || data || key). */
+static int auth_hmac_md5(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
+			 uint8_t out[MIP_AUTH_LEN])
+{
+	EVP_MAC_CTX *ctx;
+	size_t outl = 0;
+
+	if (keylen > MIP_KEY_MAX)
+		return auth_hmac_md5_once(key, keylen, data, len, out);
+	ctx = auth_hmac_ctx(key, keylen);
+	if (ctx && EVP_MAC_update(ctx, data, len) == 1 &&
+	    EVP_MAC_final(ctx, out, &outl, MIP_AUTH_LEN) == 1 && outl == MIP_AUTH_LEN)
+		return 0;
+	/* a failure may leave the context half-way: set the key up again next time */
+	auth_slot_for(key, keylen)->keyed = false;
+	return -1;
+}
+
+/* Keyed MD5 in "prefix+suffix" mode: MD5(key || data || key), in one
+ * digest context reused for every message. */
 static int auth_keyed_md5(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
 			  uint8_t out[MIP_AUTH_LEN])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static EVP_MD_CTX *ctx;
 	unsigned int outl = 0;
-	int rc = -1;
 
-	if (!ctx)
+	if (!ctx && !(ctx = EVP_MD_CTX_new()))
 		return -1;
 	if (EVP_DigestInit_ex(ctx, md5_alg, NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, key, keylen) == 1 &&
 	    EVP_DigestUpdate(ctx, data, len) == 1 &&
 	    EVP_DigestUpdate(ctx, key, keylen) == 1 &&
 	    EVP_DigestFinal_ex(ctx, out, &outl) == 1 && outl == MIP_AUTH_LEN)
-		rc = 0;
-	EVP_MD_CTX_free(ctx);
-	return rc;
+		return 0;
+	return -1;
 }
 
 int mip_auth_compute(enum mip_auth_alg alg, const uint8_t *key, size_t keylen,

@@ -443,6 +443,34 @@ static int peer_cmp(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
+/* <ipsec> of @p: something to protect, and our end for tunnel mode (by
+ * default the home agent's address). */
+static void check_ipsec(struct cctx *k, struct conf_peer *p)
+{
+	struct conf_ipsec *ip = &p->ipsec;
+	char a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+	bool any = false, tunnel = false;
+
+	if (!ip->present)
+		return;
+	for (int t = 0; t < CONF_IPSEC_N; t++) {
+		any |= ip->policy[t].present;
+		tunnel |= ip->policy[t].present && ip->policy[t].tunnel;
+	}
+	addr_str(p->addr, a);
+	if (!any)
+		problem(k, ip->line, "<ipsec> of peer %s names no traffic (registration-request, "
+			"registration-reply, forward-tunnel, reverse-tunnel)", a);
+	if (ip->local.s_addr == INADDR_ANY && k->c->ha.enabled)
+		ip->local = k->c->ha.address;
+	if (ip->local.s_addr != INADDR_ANY && !is_unicast(ip->local))
+		problem(k, ip->line, "<ipsec> local-address %s is not a unicast address",
+			addr_str(ip->local, l));
+	else if (ip->local.s_addr == INADDR_ANY && tunnel)
+		problem(k, ip->line, "<ipsec> of peer %s: tunnel mode needs local-address (our end "
+			"of the IPsec tunnel)", a);
+}
+
 static void check_peers(struct cctx *k)
 {
 	struct conf *c = k->c;
@@ -458,6 +486,7 @@ static void check_peers(struct cctx *k)
 		if (p->n_sas == 0)
 			problem(k, p->line, "peer %s has no security-association", a);
 		check_sas(k, p->sas, p->n_sas);
+		check_ipsec(k, p);
 	}
 	if (c->n_peers > 1)
 		qsort(c->peers, c->n_peers, sizeof(*c->peers), peer_cmp);
@@ -624,6 +653,8 @@ int conf_check(struct conf *c, FILE *err)
 	check_general(&k);
 	check_snmp(&k);
 	check_dp(&k);
+	if (!c->limits.present)
+		conf_limits_defaults(&c->limits);
 	if (!c->ha.enabled && !c->fa.enabled)
 		problem(&k, 0, "no role enabled: configure a <home-agent> or a <foreign-agent>");
 	if (c->ha.enabled)

@@ -177,6 +177,45 @@ static const char *backend_name(enum conf_dp_backend b)
 	return "auto";
 }
 
+/* A peer's <ipsec>: one line per kind of traffic protected. */
+static void print_ipsec(FILE *out, const struct conf_ipsec *ip)
+{
+	static const char *const names[CONF_IPSEC_N] = {
+		[CONF_IPSEC_REQUEST] = "registration-request", [CONF_IPSEC_REPLY] = "registration-reply",
+		[CONF_IPSEC_FORWARD] = "forward-tunnel", [CONF_IPSEC_REVERSE] = "reverse-tunnel",
+	};
+	char a[INET_ADDRSTRLEN], algs[256];
+
+	if (!ip->present)
+		return;
+	fprintf(out, "  ipsec local-address %s\n", ip->local.s_addr ? ntoa(ip->local, a) : "any");
+	for (int t = 0; t < CONF_IPSEC_N; t++) {
+		const struct conf_ipsec_policy *p = &ip->policy[t];
+
+		if (!p->present)
+			continue;
+		fprintf(out, "  ipsec %s protocol %s mode %s level %s", names[t], p->ah ? "ah" : "esp",
+			p->tunnel ? "tunnel" : "transport", p->optional ? "use" : "required");
+		if (p->reqid)
+			fprintf(out, " reqid %u", p->reqid);
+		if (p->spi)
+			fprintf(out, " spi %u", p->spi);
+		conf_ipsec_algs_str(p, algs, sizeof(algs));
+		fprintf(out, " algorithms ");
+		print_str(out, algs[0] ? algs : "any");
+		fputc('\n', out);
+	}
+}
+
+static void print_limits(FILE *out, const struct conf_limits *l)
+{
+	fprintf(out, "limits source-rate %u source-burst %u rate %u burst %u trusted-rate %u "
+		"trusted-burst %u max-sources %u log-rate %u log-burst %u max-pending %u "
+		"receive-buffer %u\n", l->source_rate, l->source_burst, l->rate, l->burst,
+		l->trusted_rate, l->trusted_burst, l->max_sources, l->log_rate, l->log_burst,
+		l->max_pending, l->receive_buffer);
+}
+
 void conf_print(const struct conf *c, FILE *out)
 {
 	char a[INET_ADDRSTRLEN];
@@ -186,8 +225,13 @@ void conf_print(const struct conf *c, FILE *out)
 	print_str(out, c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR);
 	fprintf(out, " control-socket ");
 	print_str(out, c->control_socket ? c->control_socket : MIP_CONF_DEFAULT_SOCKET);
-	fprintf(out, " allow-reserved-spi %s state-fsync %s\n", yesno(c->allow_reserved_spi),
-		yesno(c->state_fsync));
+	fprintf(out, " allow-reserved-spi %s state-fsync %s%s\n", yesno(c->allow_reserved_spi),
+		yesno(c->state_fsync), c->mip_enable ? "" : " mip-enable no");
+	if (c->user) {
+		fprintf(out, "general user ");
+		print_str(out, c->user);
+		fputc('\n', out);
+	}
 	if (c->ha.enabled)
 		print_ha(out, &c->ha);
 	if (c->fa.enabled)
@@ -195,6 +239,7 @@ void conf_print(const struct conf *c, FILE *out)
 	for (i = 0; i < c->n_peers; i++) {
 		fprintf(out, "peer %s\n", ntoa(c->peers[i].addr, a));
 		print_sas(out, c->peers[i].sas, c->peers[i].n_sas);
+		print_ipsec(out, &c->peers[i].ipsec);
 	}
 	if (c->snmp.enabled) {
 		fprintf(out, "snmp agentx-socket ");
@@ -204,4 +249,6 @@ void conf_print(const struct conf *c, FILE *out)
 	if (c->dp.present)
 		fprintf(out, "data-plane backend %s tunnel-mtu %u gratuitous-arp-count %u\n",
 			backend_name(c->dp.backend), c->dp.tunnel_mtu, c->dp.gratuitous_arp_count);
+	if (c->limits.present)
+		print_limits(out, &c->limits);
 }

@@ -125,6 +125,59 @@ static void cw_general(struct cw *x, const struct conf *c)
 		cw_attr(x, "control-socket", c->control_socket);
 	cw_bool(x, "allow-reserved-spi", c->allow_reserved_spi);
 	cw_bool(x, "state-fsync", c->state_fsync);
+	if (!c->mip_enable)             /* written only when off: mipEnable disabled(2) */
+		cw_bool(x, "mip-enable", false);
+	if (c->user)
+		cw_attr(x, "user", c->user);
+	cw_end(x);
+}
+
+/* A peer's <ipsec> (xfrm.h). */
+static void cw_ipsec(struct cw *x, const struct conf_ipsec *ip)
+{
+	static const char *const names[CONF_IPSEC_N] = {
+		[CONF_IPSEC_REQUEST] = "registration-request", [CONF_IPSEC_REPLY] = "registration-reply",
+		[CONF_IPSEC_FORWARD] = "forward-tunnel", [CONF_IPSEC_REVERSE] = "reverse-tunnel",
+	};
+	char algs[256];
+
+	if (!ip->present)
+		return;
+	cw_start(x, "ipsec");
+	if (ip->local.s_addr != INADDR_ANY)
+		cw_addr(x, "local-address", ip->local);
+	for (int t = 0; t < CONF_IPSEC_N; t++) {
+		const struct conf_ipsec_policy *p = &ip->policy[t];
+
+		if (!p->present)
+			continue;
+		cw_start(x, names[t]);
+		cw_attr(x, "mode", p->tunnel ? "tunnel" : "transport");
+		cw_attr(x, "protocol", p->ah ? "ah" : "esp");
+		cw_attr(x, "level", p->optional ? "use" : "required");
+		cw_uint_set(x, "reqid", p->reqid);
+		cw_uint_set(x, "spi", p->spi);
+		if (conf_ipsec_algs_str(p, algs, sizeof(algs))[0])
+			cw_attr(x, "algorithms", algs);
+		cw_end(x);
+	}
+	cw_end(x);
+}
+
+static void cw_limits(struct cw *x, const struct conf_limits *l)
+{
+	cw_start(x, "limits");
+	cw_uint(x, "source-rate", l->source_rate);
+	cw_uint(x, "source-burst", l->source_burst);
+	cw_uint(x, "rate", l->rate);
+	cw_uint(x, "burst", l->burst);
+	cw_uint(x, "trusted-rate", l->trusted_rate);
+	cw_uint(x, "trusted-burst", l->trusted_burst);
+	cw_uint(x, "max-sources", l->max_sources);
+	cw_uint(x, "log-rate", l->log_rate);
+	cw_uint(x, "log-burst", l->log_burst);
+	cw_uint(x, "max-pending", l->max_pending);
+	cw_uint(x, "receive-buffer", l->receive_buffer);
 	cw_end(x);
 }
 
@@ -277,6 +330,7 @@ static void cw_doc(struct cw *x, const struct conf *c)
 		cw_start(x, "peer");
 		cw_addr(x, "address", c->peers[i].addr);
 		cw_sas(x, c->peers[i].sas, c->peers[i].n_sas);
+		cw_ipsec(x, &c->peers[i].ipsec);
 		cw_end(x);
 	}
 	if (c->snmp.enabled) {
@@ -293,6 +347,8 @@ static void cw_doc(struct cw *x, const struct conf *c)
 		cw_uint(x, "gratuitous-arp-count", c->dp.gratuitous_arp_count);
 		cw_end(x);
 	}
+	if (c->limits.present)
+		cw_limits(x, &c->limits);
 	cw_end(x);
 	if (!x->err && xmlTextWriterEndDocument(x->w) < 0)
 		x->err = true;

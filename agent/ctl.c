@@ -23,7 +23,7 @@
 #include "log.h"
 
 #define CTL_MAX_CLIENTS 32
-#define CTL_LINE_MAX 512
+#define CTL_LINE_MAX 1024        /* mipagentconfig: a node, an SA with a 64-byte key, a NAI */
 #define CTL_OUT_CHUNK 16384
 
 enum ctl_listing { LIST_NONE, LIST_BINDINGS, LIST_NODES, LIST_VISITORS, LIST_PENDING };
@@ -325,6 +325,8 @@ static void ctl_client_io(struct ev_io *io, uint32_t events)
 			c->in_len -= (size_t)(nl + 1 - c->in);
 			memmove(c->in, nl + 1, c->in_len);
 		}
+		/* requests may carry keys: keep no stale copy */
+		explicit_bzero(c->in + c->in_len, sizeof(c->in) - c->in_len);
 		if (c->in_len == sizeof(c->in)) {
 			ctl_end(c, 2, "request line too long");
 			c->in_len = 0;

@@ -11,12 +11,14 @@
 #include <sys/signalfd.h>
 #include <arpa/inet.h>
 #include "adv.h"
+#include "conf_edit.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "dp.h"
 #include "dp_fa.h"
 #include "fa.h"
 #include "fa_msg.h"
+#include "instance.h"
 #include "outq.h"
 #include "pidfile.h"
 #include "reload.h"
@@ -31,7 +33,7 @@
 static struct mip_snmp *daemon_snmp;    /* the AgentX subagent, if configured */
 #endif
 
-#define RECV_BATCH 64
+#define RECV_BATCH NET_BATCH        /* datagrams per loop turn */
 
 static void usage(FILE *f)
 {
@@ -96,34 +98,47 @@ static struct conf *daemon_load_conf(const char *path)
 static void daemon_udp_readable(struct ev_io *io, uint32_t events)
 {
 	struct mip_daemon *d = container_of(io, struct mip_daemon, udp_io);
-	uint8_t buf[4096];
+	static struct net_rx_batch rb;  /* RECV_BATCH datagrams per recvmmsg(); too big for the stack */
 	struct mip_pkt_info pi;
+	int want = RECV_BATCH;
 
 	if (d->fa && (events & EPOLLERR))
 		fa_handle_errors(d->fa);        /* ICMP errors about relayed requests */
-	for (int i = 0; i < RECV_BATCH; i++) {
-		ssize_t n = net_udp_recv(d->udp_fd, buf, sizeof(buf), &pi);
+	for (int tries = 0; want > 0 && tries < RECV_BATCH; tries++) {
+		int got = net_udp_recv_batch(d->udp_fd, &rb, (unsigned)want);
 
-		if (n < 0) {
+		if (got < 0) {
 			if (d->fa && fa_msg_icmp_errno(errno)) {
 				fa_handle_errors(d->fa);
 				continue;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EMSGSIZE)
-				log_warn("net", "recvmsg");
-			if (errno != EMSGSIZE)
-				return;
-			continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("net", "recvmmsg");
+			return;
 		}
-		/* requests on a foreign agent interface and every reply: the foreign agent */
-		if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->fa && fa_is_fa_interface(d->fa, pi.ifindex))
-			fa_handle_request(d->fa, buf, (size_t)n, &pi);
-		else if (n > 0 && buf[0] == MIP_MSG_REG_REPLY && d->fa)
-			fa_handle_reply(d->fa, buf, (size_t)n, &pi);
-		else if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->ha_up)
-			ha_handle_request(&d->ha, buf, (size_t)n, &pi);
-		else
-			log_debug("net", "ignored a datagram of type %u", n > 0 ? buf[0] : 0);
+		for (int i = 0; i < got; i++) {
+			const uint8_t *buf;
+			ssize_t n = net_rx_datagram(&rb, (unsigned)i, &pi, &buf);
+
+			if (n < 0)
+				continue;       /* truncated: larger than any registration message */
+			if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && !d->conf->mip_enable) {
+				log_debug("net", "mipEnable is disabled: a registration request is dropped");
+				continue;
+			}
+			/* requests on a foreign agent interface and every reply: the foreign agent */
+			if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->fa && fa_is_fa_interface(d->fa, pi.ifindex))
+				fa_handle_request(d->fa, buf, (size_t)n, &pi);
+			else if (n > 0 && buf[0] == MIP_MSG_REG_REPLY && d->fa)
+				fa_handle_reply(d->fa, buf, (size_t)n, &pi);
+			else if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && d->ha_up)
+				ha_handle_request(&d->ha, buf, (size_t)n, &pi);
+			else
+				log_debug("net", "ignored a datagram of type %u", n > 0 ? buf[0] : 0);
+		}
+		if (got < want)
+			return;         /* drained: epoll says when more comes */
+		want -= got;
 	}
 }
 
@@ -196,6 +211,33 @@ static void daemon_ha_request(void *arg, const uint8_t *p, size_t len, const str
 		ha_handle_request(&d->ha, p, len, pi);
 }
 
+/* mipEnable disabled(2) (<general mip-enable="false">) stops agent discovery
+ * too: agent discovery follows reloads through this hook and, while
+ * disabled, is given a copy of the configuration in which no interface
+ * advertises (kept until the next swap).  Registration requests are dropped
+ * in daemon_udp_readable(); replies to requests relayed before still pass. */
+static struct conf *adv_quiet;
+
+static void daemon_adv_apply(const struct conf *old, const struct conf *new, void *arg)
+{
+	struct conf *prev = adv_quiet, *q = new->mip_enable ? NULL : conf_copy(new);
+
+	if (q) {
+		for (size_t i = 0; i < q->fa.n_ifaces; i++)
+			q->fa.ifaces[i].advertise = false;
+		if (q->ha.adv)
+			q->ha.adv->advertise = false;
+	}
+	if (!new->mip_enable && (old == new || old->mip_enable))
+		log_info("main", "mipEnable is disabled: registration requests are dropped%s",
+			 q ? ", advertisements stop" : "; advertisements go on (out of memory)");
+	else if (new->mip_enable && old != new && !old->mip_enable)
+		log_info("main", "mipEnable is enabled: registrations and advertisements resume");
+	adv_reload_apply(old, q ? q : new, arg);
+	adv_quiet = q;
+	conf_free(prev);
+}
+
 static int daemon_start(struct mip_daemon *d)
 {
 	struct mip_io_ops io = { .send = outq_send };
@@ -210,7 +252,7 @@ static int daemon_start(struct mip_daemon *d)
 	 * a second instance must not touch the routes of the running one (its
 	 * clients are served once the loop runs, after the start-up) */
 	d->ctl = ctl_server_open(d->conf->control_socket, &d->loop, d);
-	if (!d->ctl)
+	if (!d->ctl || instance_lock_netns() < 0)
 		return -1;
 	d->udp_fd = net_udp_open(any, MIP_UDP_PORT);
 	if (d->udp_fd < 0 || !(d->outq = calloc(1, sizeof(*d->outq))))
@@ -258,9 +300,11 @@ static int daemon_start(struct mip_daemon *d)
 	}
 	/* agent discovery and the foreign agent follow configuration reloads */
 	if ((d->dp_fa && reload_hook_add(NULL, dp_fa_reload_apply, d->dp_fa) < 0) ||
-	    reload_hook_add(adv_reload_check, adv_reload_apply, d->adv) < 0 ||
+	    reload_hook_add(adv_reload_check, daemon_adv_apply, d->adv) < 0 ||
 	    (d->fa && reload_hook_add(fa_reload_check, fa_reload_apply, d->fa) < 0))
 		return -1;
+	if (!d->conf->mip_enable)
+		daemon_adv_apply(d->conf, d->conf, d->adv);
 #ifdef HAVE_SNMP
 	if (d->conf->snmp.enabled && !(daemon_snmp = mip_snmp_open(d, &d->loop)))
 		return -1;
@@ -284,10 +328,12 @@ static void daemon_stop(struct mip_daemon *d)
 	state_close(d->state);
 	free(d->outq);
 	reload_hook_del(fa_reload_apply, d->fa);
-	reload_hook_del(adv_reload_apply, d->adv);
+	reload_hook_del(daemon_adv_apply, d->adv);
 	reload_hook_del(dp_fa_reload_apply, d->dp_fa);
 	fa_close(d->fa);
 	adv_close(d->adv);
+	conf_free(adv_quiet);
+	adv_quiet = NULL;
 	dp_fa_close(d->dp_fa);
 	dp_close(d->dp);
 	if (d->ha_up)
@@ -299,6 +345,7 @@ static void daemon_stop(struct mip_daemon *d)
 	ev_free(&d->loop);
 	conf_free(d->conf);
 	reload_cleanup();
+	instance_unlock_netns();
 	if (d->pid_file)
 		pidfile_remove(d->pid_file);
 }

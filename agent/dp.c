@@ -15,6 +15,7 @@
 #include "nl.h"
 #include "node.h"
 #include "notify.h"
+#include "reload.h"
 #include "rbtree.h"
 #include "utun.h"
 #include "wire.h"
@@ -422,7 +423,7 @@ static void dp_event(const struct mip_event *ev, void *arg)
 	case MIP_EV_BINDING_EXPIRED:
 		dp_binding_down(dp, ev);
 		break;
-	case MIP_EV_SEC_VIOLATION:
+	default:        /* violations; visitors are dp_fa's */
 		break;
 	}
 }
@@ -478,6 +479,16 @@ static int dp_home_link(struct dp *dp)
 	return 0;
 }
 
+/* A reloaded configuration: settings read at start stay until a restart
+ * (reload.c warns about those); only the pointer moves. */
+static void dp_reload(const struct conf *old, const struct conf *new, void *arg)
+{
+	struct dp *dp = arg;
+
+	(void)old;
+	dp->c = new;
+}
+
 struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
@@ -500,13 +511,15 @@ struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
 		log_info("dp", "removed %d leftover entries of an earlier run", n);
 	if (dp_choose_backend(dp) < 0 || dp_home_link(dp) < 0)
 		goto fail;
-	if (dp->backend == DP_BACKEND_USERSPACE && !dp_utun(dp))
+	/* the home agent's tunnel device; a foreign agent alone has its own (dp_fa) */
+	if (dp->backend == DP_BACKEND_USERSPACE && c->ha.enabled && !dp_utun(dp))
 		goto fail;
 	if (notify_listen(dp_event, dp) < 0) {
 		log_warnx("dp", "cannot listen to binding events: too many listeners");
 		goto fail;
 	}
 	dp->listening = true;
+	reload_hook_add(NULL, dp_reload, dp);
 	log_info("dp", "data plane ready: backend %s%s%s, tunnel mtu %u, gratuitous ARP %s",
 		 dp_backend_name(dp), dp->utun ? ", device " : "", dp->utun ? utun_ifname(dp->utun) : "",
 		 dp->mtu, !dp->arp ? "off (no home link)" : c->dp.gratuitous_arp_count ? "on" : "off");
@@ -522,8 +535,10 @@ void dp_close(struct dp *dp)
 
 	if (!dp)
 		return;
-	if (dp->listening)
+	if (dp->listening) {
 		notify_unlisten(dp_event, dp);
+		reload_hook_del(dp_reload, dp);
+	}
 	while ((n = RB_MIN(dp_tree, &dp->nodes)))
 		dp_node_free(dp, n);
 	arp_close(dp->arp);

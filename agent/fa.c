@@ -103,8 +103,9 @@ void fa_send_to_mn(struct mip_fa *fa, const struct fa_pending *pe, const uint8_t
 }
 
 /* The relay to a home agent through the port-434 socket (IP_PKTINFO for the
- * care-of address as source).  A pending ICMP error on the socket fails a
- * send once: it is read from the error queue and the send tried again. */
+ * care-of address as source).  An ICMP error about an earlier datagram fails
+ * the next send once (the socket error is cleared by that failure; the
+ * queued error itself is read by the event loop): the send is tried again. */
 static int fa_udp_to_ha(void *ctx, const struct mip_pkt_info *pi, const uint8_t *p, size_t len)
 {
 	struct mip_fa *fa = ctx;
@@ -127,7 +128,6 @@ static int fa_udp_to_ha(void *ctx, const struct mip_pkt_info *pi, const uint8_t 
 			return 0;
 		if (!fa_msg_icmp_errno(errno) || tries)
 			break;
-		fa_handle_errors(fa);
 	}
 	return -errno;
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,104 @@ void log_warn(const char *sub, const char *fmt, ...)
 
 void log_warnx(const char *sub, const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, LOG_WARNING, NULL); }
 void log_info(const char *sub, const char *fmt, ...) { LOG_BODY(LOG_LVL_INFO, LOG_INFO, NULL); }
+
+/* ---- the flood limit (log_flood) ---- */
+
+static struct {
+	unsigned rate, burst;           /* lines per second, 0: no limit */
+	uint64_t tokens;                /* thousandths of a line */
+	uint64_t last_ms;
+	unsigned long long total;       /* held back since start */
+	unsigned long long pending;     /* held back since the last summary */
+	uint64_t first_ms;              /* when the first of them was held back */
+	void (*hook)(void);
+} flood = { .rate = 10, .burst = 50, .tokens = 50 * 1000 };
+
+static uint64_t log_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void log_flood_limit(unsigned rate, unsigned burst)
+{
+	flood.rate = rate;
+	flood.burst = burst ? burst : 1;
+	if (flood.tokens > (uint64_t)flood.burst * 1000)
+		flood.tokens = (uint64_t)flood.burst * 1000;
+}
+
+void log_flood_hook(void (*fn)(void))
+{
+	flood.hook = fn;
+}
+
+unsigned long long log_flood_suppressed(void)
+{
+	return flood.total;
+}
+
+static bool log_flood_take(uint64_t now)
+{
+	uint64_t cap = (uint64_t)flood.burst * 1000;
+
+	if (!flood.rate)
+		return true;
+	if (now > flood.last_ms) {
+		uint64_t dt = now - flood.last_ms;
+
+		flood.tokens = dt >= cap / flood.rate + 1 ? cap : flood.tokens + dt * flood.rate;
+		if (flood.tokens > cap)
+			flood.tokens = cap;
+		flood.last_ms = now;
+	}
+	if (flood.tokens < 1000)
+		return false;
+	flood.tokens -= 1000;
+	return true;
+}
+
+static void log_flood_report(uint64_t now)
+{
+	if (!flood.pending)
+		return;
+	log_warnx("log", "%llu log line(s) about security violations, denials and rate limiting "
+		  "suppressed in the last %llu s (limit %u/s)", flood.pending,
+		  (unsigned long long)((now - flood.first_ms) / 1000 + 1), flood.rate);
+	flood.pending = 0;
+}
+
+void log_flood_tick(void)
+{
+	uint64_t now = log_mono_ms();
+
+	if (flood.pending && now - flood.first_ms >= LOG_FLOOD_REPORT_MS)
+		log_flood_report(now);
+}
+
+void log_flood(int level, const char *sub, const char *fmt, ...)
+{
+	int prio = level <= LOG_LVL_WARN ? LOG_WARNING : LOG_INFO;
+	uint64_t now;
+	va_list ap;
+
+	if (log_level < (level <= LOG_LVL_WARN ? LOG_LVL_WARN : LOG_LVL_INFO))
+		return;
+	now = log_mono_ms();
+	if (!log_flood_take(now)) {
+		if (!flood.pending++)
+			flood.first_ms = now;
+		flood.total++;
+		if (flood.hook)
+			flood.hook();
+		return;
+	}
+	va_start(ap, fmt);
+	log_vemit(prio, sub, fmt, ap, NULL);
+	va_end(ap);
+}
 
 void log_debug(const char *sub, const char *fmt, ...)
 {

@@ -33,16 +33,14 @@ void notify_unlisten(mip_listener fn, void *arg)
 
 const char *notify_event_name(enum mip_event_type t)
 {
-	if (t == MIP_EV_VISITOR_ADDED)
-		return "visitor-added";
-	if (t == MIP_EV_VISITOR_REMOVED)
-		return "visitor-removed";
 	switch (t) {
 	case MIP_EV_BINDING_ADDED: return "binding-added";
 	case MIP_EV_BINDING_RENEWED: return "binding-renewed";
 	case MIP_EV_BINDING_REMOVED: return "binding-removed";
 	case MIP_EV_BINDING_EXPIRED: return "binding-expired";
 	case MIP_EV_SEC_VIOLATION: return "security-violation";
+	case MIP_EV_VISITOR_ADDED: return "visitor-added";
+	case MIP_EV_VISITOR_REMOVED: return "visitor-removed";
 	}
 	return "unknown";
 }

@@ -1,4 +1,5 @@
-/* Deferred, batched reply sending (see outq.h). */
+/* Deferred, batched reply sending (see outq.h): the queued datagrams go out
+ * with sendmmsg(). */
 #include "config.h"
 #include <string.h>
 #include <sys/socket.h>
@@ -24,12 +25,13 @@ int outq_send(void *ctx, const struct mip_pkt_info *pi, const uint8_t *p, size_t
 
 void outq_flush(struct outq *q)
 {
+	uint8_t *p[OUTQ_SLOTS];
+
 	if (q->before_flush)
 		q->before_flush(q->arg);
-	for (unsigned i = 0; i < q->n; i++) {
-		int fd = q->fd;
-
-		net_udp_send(&fd, &q->pi[i], q->data[i], q->len[i]);
-	}
+	for (unsigned i = 0; i < q->n; i++)
+		p[i] = q->data[i];
+	/* one sendmmsg() for the turn's replies; failures are logged there */
+	net_udp_send_batch(q->fd, q->pi, p, q->len, q->n);
 	q->n = 0;
 }

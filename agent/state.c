@@ -250,6 +250,10 @@ int state_restore(struct mip_state *st, struct mip_ha *ha)
 		};
 		int64_t expires = sqlite3_column_int64(q, 7);
 
+		/* each binding is anchored at the monotonic time it is restored at,
+		 * so its remaining lifetime is taken at that moment too */
+		now = wall_ms();
+
 		b.remaining_ms = b.lifetime == 0xffff ? 0 : (uint64_t)(expires - (int64_t)now);
 		if ((b.lifetime == 0xffff || expires > (int64_t)now) && ha_restore_binding(ha, &b) == 0) {
 			n++;

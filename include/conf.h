@@ -55,11 +55,41 @@ struct conf_node {
 	int line;
 };
 
+/* <ipsec> of a peer: an IPsec policy (XFRM, with a template) for each kind
+ * of traffic exchanged with it (xfrm.h).  The SAs come from an IKE daemon or
+ * are made by hand; the template says which ones qualify. */
+enum conf_ipsec_traffic {
+	CONF_IPSEC_REQUEST,                /* <registration-request> */
+	CONF_IPSEC_REPLY,                  /* <registration-reply> */
+	CONF_IPSEC_FORWARD,                /* <forward-tunnel>: home agent to foreign agent */
+	CONF_IPSEC_REVERSE,                /* <reverse-tunnel>: foreign agent to home agent */
+	CONF_IPSEC_N
+};
+
+struct conf_ipsec_policy {
+	bool present;
+	bool tunnel;                       /* mode: tunnel, or transport (default) */
+	bool ah;                           /* protocol: ah, or esp (default) */
+	bool optional;                     /* level: use, or required (default) */
+	uint32_t reqid;                    /* SAs of this request id only (0: any) */
+	uint32_t spi;                      /* the SA with this SPI only (0: any) */
+	uint32_t ealgos, aalgos;           /* algorithms allowed, SADB bit masks (0: any) */
+	int line;
+};
+
+struct conf_ipsec {
+	bool present;
+	struct in_addr local;              /* our end: local-address (default: the home agent's) */
+	struct conf_ipsec_policy policy[CONF_IPSEC_N];
+	int line;
+};
+
 /* A peer mobility agent (foreign agent for a home agent) and its SAs. */
 struct conf_peer {
 	struct in_addr addr;
 	struct conf_sa *sas;
 	size_t n_sas;
+	struct conf_ipsec ipsec;           /* <ipsec>, if present */
 	int line;
 };
 
@@ -176,6 +206,33 @@ struct conf_data_plane {
 	int line;
 };
 
+/* <limits>: admission control of the datagrams to port 434 (ratelimit.h),
+ * the log lines strangers can provoke (log_flood() in log.h) and the foreign
+ * agent's pending requests.  Rates are per second; 0 means no limit. */
+#define MIP_CONF_DEFAULT_SOURCE_RATE 10
+#define MIP_CONF_DEFAULT_SOURCE_BURST 20
+#define MIP_CONF_DEFAULT_RATE 1000
+#define MIP_CONF_DEFAULT_BURST 2000
+#define MIP_CONF_DEFAULT_TRUSTED_RATE 10000
+#define MIP_CONF_DEFAULT_TRUSTED_BURST 20000
+#define MIP_CONF_DEFAULT_MAX_SOURCES 4096
+#define MIP_CONF_DEFAULT_LOG_RATE 10
+#define MIP_CONF_DEFAULT_LOG_BURST 50
+#define MIP_CONF_DEFAULT_MAX_PENDING_TOTAL 4096
+#define MIP_CONF_DEFAULT_RECEIVE_BUFFER (4u << 20)
+
+struct conf_limits {
+	bool present;                      /* the element is present */
+	unsigned source_rate, source_burst;    /* one source without a binding */
+	unsigned rate, burst;              /* all sources without a binding together */
+	unsigned trusted_rate, trusted_burst;  /* peers and sources of bindings together */
+	unsigned max_sources;              /* sources tracked (least recently seen evicted) */
+	unsigned log_rate, log_burst;      /* security-violation and denial log lines */
+	unsigned max_pending;              /* foreign agent: pending requests in all (66 above) */
+	unsigned receive_buffer;           /* bytes of the UDP socket's receive buffer (0: system's) */
+	int line;
+};
+
 struct conf {
 	char *path;                        /* file it was read from */
 	int log_level;                     /* LOG_LVL_*, default info */
@@ -183,12 +240,15 @@ struct conf {
 	char *control_socket;
 	bool allow_reserved_spi;           /* legacy: accept SPIs 0-255 */
 	bool state_fsync;                  /* fsync the state before replies (power-loss safe) */
+	bool mip_enable;                   /* mipEnable: registrations and advertisements (default true) */
 	struct conf_home_agent ha;
 	struct conf_foreign_agent fa;
 	struct conf_peer *peers;
 	size_t n_peers;
 	struct conf_snmp snmp;
 	struct conf_data_plane dp;
+	char *user;                        /* <general user>: run as this user after start-up */
+	struct conf_limits limits;
 };
 
 /** Read and parse @path; on error print "FILE:LINE: message" lines to @err
@@ -202,6 +262,11 @@ int conf_check(struct conf *c, FILE *err);
 /** Print the normalised configuration (defaults filled, keys never shown). */
 void conf_print(const struct conf *c, FILE *out);
 void conf_free(struct conf *c);
+
+/** The default <limits> (also what conf_check() fills in when it is absent). */
+void conf_limits_defaults(struct conf_limits *l);
+/** The algorithms="" names of @p's masks, space-separated, in @buf ("" for any). */
+const char *conf_ipsec_algs_str(const struct conf_ipsec_policy *p, char *buf, size_t len);
 
 /** The configured node covering @hoa, or NULL (O(log n)). Needs conf_check(). */
 const struct conf_node *conf_find_node(const struct conf_home_agent *ha, struct in_addr hoa);

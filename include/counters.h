@@ -51,7 +51,15 @@
 	X(FA_BAD_COA, "", "FA: denied, invalid care-of address (77)")                        \
 	X(FA_TIMEOUTS, "", "FA: denied, registration timeout (78)")                          \
 	X(FA_DISCARDED, "", "FA: messages silently discarded")                               \
-	X(FA_VISITORS_EXPIRED, "", "FA: visitor entries expired")
+	X(FA_VISITORS_EXPIRED, "", "FA: visitor entries expired")                         \
+	X(RL_DROPPED_SOURCE, "", "datagrams dropped: per-source rate limit")                \
+	X(RL_DROPPED_GLOBAL, "", "datagrams dropped: overall rate limit of unknown sources") \
+	X(RL_DROPPED_TRUSTED, "", "datagrams dropped: overall rate limit of known sources") \
+	X(RL_SOURCES_EVICTED, "", "rate limit: least recently seen sources forgotten")      \
+	X(LOG_SUPPRESSED, "", "log lines suppressed by the log rate limit")                \
+	X(XFRM_POLICIES_ADDED, "", "IPsec policies installed")                             \
+	X(XFRM_POLICIES_REMOVED, "", "IPsec policies removed")                             \
+	X(XFRM_ERRORS, "", "IPsec policies that could not be installed or removed")
 
 enum mip_counter {
 #define X(name, mib, desc) MIP_CTR_##name,

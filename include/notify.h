@@ -13,15 +13,9 @@ enum mip_event_type {
 	MIP_EV_BINDING_REMOVED,     /* deregistration, replacement or clear */
 	MIP_EV_BINDING_EXPIRED,     /* lifetime ended */
 	MIP_EV_SEC_VIOLATION,       /* security violation (mipSecViolationTable) */
+	MIP_EV_VISITOR_ADDED,       /* foreign agent visitor list entry added or changed (fa.h) */
+	MIP_EV_VISITOR_REMOVED,     /* visitor list entry removed */
 };
-
-/* Foreign agent visitor events (fa.h), for the foreign agent's data plane:
- * a visitor list entry was added (or changed) / removed.  They are values of
- * enum mip_event_type kept outside its list of names so that the existing
- * switch statements over binding events need no new labels (-Wswitch);
- * compare with ==. */
-#define MIP_EV_VISITOR_ADDED ((enum mip_event_type)(MIP_EV_SEC_VIOLATION + 1))
-#define MIP_EV_VISITOR_REMOVED ((enum mip_event_type)(MIP_EV_SEC_VIOLATION + 2))
 
 /* mipSecRecentViolationReason values (RFC 2006) */
 enum mip_violation_reason {

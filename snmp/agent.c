@@ -12,7 +12,12 @@
  * that goes away costs nothing; but Net-SNMP does the AgentX Ping, Close,
  * Open and Register synchronously, so a master that accepts connections and
  * does not answer (stopped, hung) can stall the loop for up to about 3 s
- * (Ping, Close, Open) once per ping interval until it answers again. */
+ * (Ping, Close, Open) once per ping interval until it answers again.
+ *
+ * SET: the handler takes a request through Net-SNMP's phases (for an AgentX
+ * subagent: TestSet = RESERVE1 + RESERVE2, CommitSet = ACTION, UndoSet =
+ * UNDO, CleanupSet = COMMIT or FREE); snmp/set.c validates the whole request
+ * in RESERVE1/RESERVE2 and ACTION applies it with one reload_commit(). */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -26,7 +31,10 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include "daemon.h"
+#include "fa.h"
 #include "log.h"
+#include "notify.h"
+#include "reload.h"
 #include "snmp_agent.h"
 #include "snmp_int.h"
 
@@ -107,9 +115,13 @@ static void snmp_ctx(struct mip_snmp *s, struct mib_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conf = s->d->conf;
 	ctx->ha = s->d->ha_up ? &s->d->ha : NULL;
+	ctx->fa = s->d->fa;
+	ctx->adv = s->d->adv;
 	ctx->now_ms = mip_now_ms;
 	ctx->start_ms = s->start_ms;
 	ctx->violations = s->violations;
+	ctx->vindex = s->vindex;
+	ctx->rows = s->rows;
 }
 
 static void snmp_set_value(netsnmp_variable_list *vb, const struct mib_value *v)
@@ -136,6 +148,8 @@ static void snmp_set_value(netsnmp_variable_list *vb, const struct mib_value *v)
 	case MIB_OCTETS:
 		snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->octets, v->len);
 		break;
+	case MIB_OTHER_TYPE:
+		break;
 	}
 }
 
@@ -161,6 +175,152 @@ static bool snmp_oid_in(const oid *name, size_t len, uint32_t *out, size_t *out_
 	return exact;
 }
 
+/* ---------------------------------------------------------------- SET */
+
+static int snmp_err(enum mib_err e)
+{
+	switch (e) {
+	case MIB_ERR_NONE: return SNMP_ERR_NOERROR;
+	case MIB_ERR_WRONG_TYPE: return SNMP_ERR_WRONGTYPE;
+	case MIB_ERR_WRONG_LENGTH: return SNMP_ERR_WRONGLENGTH;
+	case MIB_ERR_WRONG_VALUE: return SNMP_ERR_WRONGVALUE;
+	case MIB_ERR_NO_CREATION: return SNMP_ERR_NOCREATION;
+	case MIB_ERR_NOT_WRITABLE: return SNMP_ERR_NOTWRITABLE;
+	case MIB_ERR_INCONSISTENT_NAME: return SNMP_ERR_INCONSISTENTNAME;
+	case MIB_ERR_INCONSISTENT_VALUE: return SNMP_ERR_INCONSISTENTVALUE;
+	case MIB_ERR_RESOURCE_UNAVAILABLE: return SNMP_ERR_RESOURCEUNAVAILABLE;
+	case MIB_ERR_COMMIT_FAILED: return SNMP_ERR_COMMITFAILED;
+	case MIB_ERR_UNDO_FAILED: return SNMP_ERR_UNDOFAILED;
+	}
+	return SNMP_ERR_GENERR;
+}
+
+/* A Net-SNMP varbind as set.c sees it (@name: room for MIB_OID_MAX). */
+static void snmp_setvb(const netsnmp_variable_list *vb, uint32_t *name, struct mib_setvb *out)
+{
+	memset(out, 0, sizeof(*out));
+	snmp_oid_in(vb->name, vb->name_length, name, &out->len);
+	out->name = name;
+	switch (vb->type) {
+	case ASN_INTEGER:
+		out->type = MIB_INTEGER;
+		out->i = (int32_t)*vb->val.integer;
+		break;
+	case ASN_OCTET_STR:
+	case ASN_IPADDRESS:
+		out->type = vb->type == ASN_OCTET_STR ? MIB_OCTETS : MIB_IPADDRESS;
+		out->octets = vb->val.string;
+		out->olen = vb->val_len;
+		break;
+	case ASN_COUNTER:
+	case ASN_GAUGE:
+	case ASN_TIMETICKS:
+		out->type = vb->type == ASN_COUNTER ? MIB_COUNTER32 : vb->type == ASN_GAUGE ?
+			    MIB_GAUGE32 : MIB_TIMETICKS;
+		out->u = (uint32_t)*vb->val.integer;
+		break;
+	default:
+		out->type = MIB_OTHER_TYPE;
+		break;
+	}
+}
+
+static int snmp_commit(void *arg, struct conf *edited, FILE *err)
+{
+	struct mip_snmp *s = arg;
+
+	return reload_commit(s->d, edited, err);
+}
+
+static void snmp_txn_end(struct mip_snmp *s)
+{
+	mib_txn_free(s->txn);
+	s->txn = NULL;
+}
+
+static void snmp_set(struct mip_snmp *s, const struct mib_ctx *ctx, netsnmp_agent_request_info *reqinfo,
+		     netsnmp_request_info *requests)
+{
+	netsnmp_request_info *r;
+	struct mib_setvb *vbs = NULL;
+	uint32_t (*names)[MIB_OID_MAX] = NULL;
+	size_t n = 0, bad = 0, i;
+	char why[256];
+	enum mib_err e;
+
+	switch (reqinfo->mode) {
+	case MODE_SET_RESERVE1:
+		snmp_txn_end(s);        /* a request abandoned by the master */
+		for (r = requests; r; r = r->next) {
+			uint32_t name[MIB_OID_MAX];
+			struct mib_setvb vb;
+
+			snmp_setvb(r->requestvb, name, &vb);
+			e = mib_set_check(&vb);
+			if (e != MIB_ERR_NONE)
+				netsnmp_set_request_error(reqinfo, r, snmp_err(e));
+		}
+		return;
+	case MODE_SET_RESERVE2:
+		snmp_txn_end(s);
+		for (r = requests; r; r = r->next)
+			n++;
+		vbs = calloc(n ? n : 1, sizeof(*vbs));
+		names = calloc(n ? n : 1, sizeof(*names));
+		if (!vbs || !names) {
+			netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_RESOURCEUNAVAILABLE);
+			goto out;
+		}
+		for (r = requests, i = 0; r; r = r->next, i++)
+			snmp_setvb(r->requestvb, names[i], &vbs[i]);
+		e = mib_set_prepare(ctx, vbs, n, &s->txn, &bad, why, sizeof(why));
+		if (e != MIB_ERR_NONE) {
+			log_info("snmp", "set refused (%s, varbind %zu): %s", mib_err_name(e), bad + 1, why);
+			for (r = requests, i = 0; r && i < bad; r = r->next, i++)
+				;
+			netsnmp_set_request_error(reqinfo, r ? r : requests, snmp_err(e));
+		}
+		goto out;
+	case MODE_SET_ACTION:
+		if (!s->txn) {
+			netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_GENERR);
+			return;
+		}
+		e = mib_set_apply(s->txn, s->d->conf, s->rows, snmp_commit, s, why, sizeof(why));
+		if (e != MIB_ERR_NONE) {
+			log_warnx("snmp", "set not applied (%s): %s", mib_err_name(e), why);
+			netsnmp_set_request_error(reqinfo, requests, snmp_err(e));
+		} else {
+			log_info("snmp", "set applied: %s", mib_txn_summary(s->txn));
+		}
+		return;
+	case MODE_SET_UNDO:
+		if (s->txn) {
+			e = mib_set_undo(s->txn, s->rows, snmp_commit, s);
+			if (e != MIB_ERR_NONE) {
+				log_warnx("snmp", "set could not be undone: %s", mib_txn_summary(s->txn));
+				netsnmp_set_request_error(reqinfo, requests, snmp_err(e));
+			} else {
+				log_info("snmp", "set undone: %s", mib_txn_summary(s->txn));
+			}
+		}
+		snmp_txn_end(s);
+		return;
+	case MODE_SET_COMMIT:
+	case MODE_SET_FREE:
+		snmp_txn_end(s);
+		return;
+	default:
+		netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_GENERR);
+		return;
+	}
+out:
+	free(vbs);
+	free(names);
+}
+
+/* ---------------------------------------------------------------- the handler */
+
 static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
 			netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
@@ -169,6 +329,10 @@ static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 
 	(void)reginfo;
 	snmp_ctx(s, &ctx);
+	if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_GETNEXT) {
+		snmp_set(s, &ctx, reqinfo, requests);
+		return SNMP_ERR_NOERROR;
+	}
 	for (netsnmp_request_info *r = requests; r; r = r->next) {
 		netsnmp_variable_list *vb = r->requestvb;
 		uint32_t name[MIB_OID_MAX], out[MIB_OID_MAX];
@@ -206,11 +370,50 @@ static int snmp_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 			snmp_set_value(vb, &v);
 			break;
 		default:
-			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
 			break;
 		}
 	}
 	return SNMP_ERR_NOERROR;
+}
+
+/* The foreign agent's visitor events keep faVisitorTable's index. */
+static void snmp_fa_listener(const struct mip_event *ev, void *arg)
+{
+	struct mip_snmp *s = arg;
+	struct mib_vkey k = { .src = ev->peer, .hoa = ev->hoa, .ha = ev->ha, .ifindex = ev->ifindex };
+
+	if (ev->type == MIP_EV_VISITOR_ADDED) {
+		if (mib_vindex_add(s->vindex, &k) < 0)
+			log_warnx("snmp", "out of memory: a visitor is missing from faVisitorTable");
+	} else if (ev->type == MIP_EV_VISITOR_REMOVED) {
+		mib_vindex_del(s->vindex, &k);
+	}
+}
+
+static int snmp_fa_open(struct mip_snmp *s)
+{
+	const struct fa_visitor *v;
+
+	s->vindex = mib_vindex_new();
+	s->rows = mib_rows_new();
+	if (!s->vindex || !s->rows) {
+		log_warnx("snmp", "out of memory");
+		return -1;
+	}
+	if (!s->d->fa)
+		return 0;
+	for (v = fa_visitor_first(s->d->fa); v; v = fa_visitor_next(s->d->fa, v->hoa, v->ha, v->ifindex)) {
+		struct mib_vkey k = { .src = v->src, .hoa = v->hoa, .ha = v->ha, .ifindex = v->ifindex };
+
+		if (mib_vindex_add(s->vindex, &k) < 0)
+			return -1;
+	}
+	if (notify_listen(snmp_fa_listener, s) < 0) {
+		log_warnx("snmp", "cannot listen for visitor events (listener table full)");
+		return -1;
+	}
+	s->fa_listening = true;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- event loop */
@@ -366,7 +569,7 @@ struct mip_snmp *mip_snmp_open(struct mip_daemon *d, struct ev_loop *loop)
 		return NULL;
 	}
 	snmp_active = s;
-	if (snmp_trap_init(s) < 0)
+	if (snmp_trap_init(s) < 0 || snmp_fa_open(s) < 0)
 		goto fail;
 
 	/* Net-SNMP's log into ours, nothing on stderr; no MIB files parsed */
@@ -392,7 +595,7 @@ struct mip_snmp *mip_snmp_open(struct mip_daemon *d, struct ev_loop *loop)
 	s->start_ms = mip_now_ms() - (uint64_t)netsnmp_get_agent_uptime() * 10;
 
 	reg = netsnmp_create_handler_registration("mipMIBObjects", snmp_handler, mip_objects_oid,
-						  OID_LENGTH(mip_objects_oid), HANDLER_CAN_RONLY);
+						  OID_LENGTH(mip_objects_oid), HANDLER_CAN_RWRITE);
 	if (!reg) {
 		log_warnx("snmp", "cannot create the mipMIBObjects registration");
 		goto fail;
@@ -419,11 +622,16 @@ void mip_snmp_close(struct mip_snmp *s)
 	if (!s)
 		return;
 	snmp_trap_close(s);
+	if (s->fa_listening)
+		notify_unlisten(snmp_fa_listener, s);
 	timer_cancel(&s->loop->timers, &s->timer);
 	for (size_t i = 0; i < SNMP_MAX_FDS; i++)
 		if (s->fds[i].used)
 			ev_del(s->loop, &s->fds[i].io);
 	snmp_shutdown(SNMP_APP);
+	snmp_txn_end(s);
+	mib_vindex_free(s->vindex);
+	mib_rows_free(s->rows);
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, snmp_log_cb, NULL, 1);
 	snmp_disable_log();
 	mib_violations_free(s->violations);

@@ -29,13 +29,26 @@
  *    "none" value; codes 137-139 (RFC 3024) are returned as they are.
  *  - TimeStamp values count hundredths of a second from the subagent's start
  *    (its sysUpTime), 0 for "never".
+ *  - mipSecAssocTable has the SAs of mobile nodes, peer agents and (foreign
+ *    agent) visitors with a home address; a range shares its SAs.
+ *  - maAdvConfigTable: one row per advertising interface with an address
+ *    (indexed by its primary address), active while it advertises
+ *    (advertise="true"); a row the subagent holds notInService shows as such.
+ *  - faCOATable: the care-of addresses of every foreign agent interface.
+ *  - faVisitorTable is indexed by the request's IP source address (the
+ *    MIB's faVisitorIPAddress): accepted visitors, then requests still
+ *    pending (faVisitorRegIsAccepted false(2), TimeGranted/-Remaining 0)
+ *    whose source is their home address; of several at one source address
+ *    the first in the foreign agent's order is shown.
  */
 #include "config.h"
 #include <string.h>
 #include <arpa/inet.h>
+#include "adv.h"
 #include "binding.h"
 #include "conf.h"
 #include "counters.h"
+#include "fa.h"
 #include "ha.h"
 #include "node.h"
 #include "mib.h"
@@ -130,34 +143,46 @@ static bool sc_entities(const struct mib_ctx *ctx, struct mib_value *v)
 	uint8_t bits = 0;
 
 	if (ctx->conf && ctx->conf->ha.enabled)
-		bits |= 0x20;           /* homeAgent(2); foreignAgent(1) is 0x40 */
+		bits |= 0x20;           /* homeAgent(2) */
+	if (ctx->conf && ctx->conf->fa.enabled)
+		bits |= 0x40;           /* foreignAgent(1) */
 	val_octets(v, &bits, 1);
 	return true;
 }
 
 static bool sc_enable(const struct mib_ctx *ctx, struct mib_value *v)
 {
-	(void)ctx;
-	val_int(v, 1);                  /* enabled(1) */
+	val_int(v, !ctx->conf || ctx->conf->mip_enable ? 1 : 2);  /* enabled(1), disabled(2) */
 	return true;
 }
 
 static bool sc_encaps(const struct mib_ctx *ctx, struct mib_value *v)
 {
+	const struct conf *c = ctx->conf;
 	uint8_t bits = 0x80;            /* ipInIp(0): always */
 
-	if (ctx->conf && ctx->conf->ha.encaps_gre)
+	if (c && ((c->ha.enabled && c->ha.encaps_gre) || (c->fa.enabled && c->fa.encaps_gre)))
 		bits |= 0x40;           /* gre(1) */
-	if (ctx->conf && ctx->conf->ha.encaps_minimal)
+	if (c && ((c->ha.enabled && c->ha.encaps_minimal) || (c->fa.enabled && c->fa.encaps_minimal)))
 		bits |= 0x20;           /* minEnc(2) */
 	val_octets(v, &bits, 1);
 	return true;
 }
 
-static bool sc_false(const struct mib_ctx *ctx, struct mib_value *v)
+static void val_truth(struct mib_value *v, bool t)
 {
-	(void)ctx;
-	val_int(v, 2);                  /* TruthValue false(2) */
+	val_int(v, t ? 1 : 2);          /* TruthValue true(1), false(2) */
+}
+
+static bool sc_fa_busy(const struct mib_ctx *ctx, struct mib_value *v)
+{
+	val_truth(v, ctx->fa && fa_is_busy(ctx->fa));
+	return true;
+}
+
+static bool sc_fa_reg_required(const struct mib_ctx *ctx, struct mib_value *v)
+{
+	val_truth(v, ctx->conf && ctx->conf->fa.enabled && ctx->conf->fa.registration_required);
 	return true;
 }
 
@@ -178,6 +203,7 @@ static int counter_index(const char *name)
 struct mib_row {
 	uint32_t key[MIB_INDEX_MAX];
 	const void *obj;
+	int kind;                       /* table specific (a row status, an object type) */
 };
 
 struct mib_table {
@@ -190,21 +216,6 @@ struct mib_table {
 	bool (*column)(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t col,
 		       struct mib_value *v);
 };
-
-/* -- empty tables (foreign agent and advertisement: not implemented yet) */
-
-static bool seek_none(const struct mib_ctx *ctx, const uint32_t *key, bool exact, struct mib_row *r)
-{
-	(void)ctx, (void)key, (void)exact, (void)r;
-	return false;
-}
-
-static bool col_none(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t col,
-		     struct mib_value *v)
-{
-	(void)ctx, (void)r, (void)col, (void)v;
-	return false;
-}
 
 /* -- haMobilityBindingTable, INDEX { haMobilityBindingMN, haMobilityBindingCOA } */
 
@@ -336,22 +347,34 @@ static const struct conf_sa *sa_ge(const struct conf_sa *sas, size_t n, uint32_t
 	return best;
 }
 
-/* Smallest SPI >= @spi at address @a among node and peer SAs. */
-static const struct conf_sa *sa_at(const struct conf *c, uint32_t a, uint32_t spi)
+static const struct conf_sa *sa_min(const struct conf_sa *x, const struct conf_sa *y)
 {
-	const struct conf_node *n = c->ha.enabled ? conf_node_ge(&c->ha, a) : NULL;
-	const struct conf_peer *p = conf_peer_ge(c, a);
-	const struct conf_sa *x = NULL, *y = NULL;
-
-	if (n && host(n->first) <= a)
-		x = sa_ge(n->sas, n->n_sas, spi);
-	if (p && host(p->addr) == a)
-		y = sa_ge(p->sas, p->n_sas, spi);
 	if (!x)
 		return y;
 	if (!y)
 		return x;
 	return y->spi < x->spi ? y : x;
+}
+
+/* Smallest SPI >= @spi at address @a among node, peer and visitor SAs (the
+ * foreign agent's visitor list is short and unsorted: scanned). */
+static const struct conf_sa *sa_at(const struct conf *c, uint32_t a, uint32_t spi)
+{
+	const struct conf_node *n = c->ha.enabled ? conf_node_ge(&c->ha, a) : NULL;
+	const struct conf_peer *p = conf_peer_ge(c, a);
+	const struct conf_sa *x = NULL;
+
+	if (n && host(n->first) <= a)
+		x = sa_ge(n->sas, n->n_sas, spi);
+	if (p && host(p->addr) == a)
+		x = sa_min(x, sa_ge(p->sas, p->n_sas, spi));
+	for (size_t i = 0; c->fa.enabled && i < c->fa.n_visitors; i++) {
+		const struct conf_visitor *v = &c->fa.visitors[i];
+
+		if (v->addr.s_addr != INADDR_ANY && host(v->addr) == a)
+			x = sa_min(x, sa_ge(v->sas, v->n_sas, spi));
+	}
+	return x;
 }
 
 /* The smallest address >= @a that has SAs; false if none. */
@@ -369,6 +392,15 @@ static bool sa_addr_ge(const struct conf *c, uint32_t a, uint32_t *out)
 	if (p && (!have || host(p->addr) < best)) {
 		best = host(p->addr);
 		have = true;
+	}
+	for (size_t i = 0; c->fa.enabled && i < c->fa.n_visitors; i++) {
+		const struct conf_visitor *v = &c->fa.visitors[i];
+		uint32_t h = host(v->addr);
+
+		if (v->addr.s_addr != INADDR_ANY && v->n_sas && h >= a && (!have || h < best)) {
+			best = h;
+			have = true;
+		}
 	}
 	*out = best;
 	return have;
@@ -453,11 +485,259 @@ static bool col_violation(const struct mib_ctx *ctx, const struct mib_row *r, ui
 	return true;
 }
 
+/* -- maAdvConfigTable, INDEX { maInterfaceAddress }: the advertising
+ * interfaces agent discovery knows, by their primary address; a row exists
+ * while the interface advertises (advertise="true": active(1)) or while the
+ * subagent holds it notInService(2).  Its columns are the configuration's
+ * (the daemon's own, not the copy agent discovery may run on while mipEnable
+ * is disabled). */
+
+bool mib_adv_find(const struct mib_ctx *ctx, struct in_addr a, bool next, struct mib_adv_if *out)
+{
+	struct adv_row r;
+
+	if (ctx->adv_find)
+		return ctx->adv_find(ctx, a, next, out);
+	if (!ctx->adv || !adv_row_find(ctx->adv, a, next, &r))
+		return false;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", r.ifname);
+	out->addr = r.address;
+	out->plen = r.plen;
+	return true;
+}
+
+const struct conf_adv_if *mib_conf_adv_if(const struct conf *c, const char *name)
+{
+	const struct conf_adv_if *i = c->fa.enabled ? conf_find_fa_if(&c->fa, name) : NULL;
+
+	if (!i && c->ha.enabled && c->ha.adv && !strcmp(c->ha.adv->name, name))
+		i = c->ha.adv;
+	return i;
+}
+
+/* The RowStatus of interface @name's row: 0 (none), active(1), notInService(2). */
+static int adv_status(const struct mib_ctx *ctx, const char *name, const struct conf_adv_if **ci)
+{
+	*ci = ctx->conf ? mib_conf_adv_if(ctx->conf, name) : NULL;
+	if (!*ci)
+		return 0;
+	if ((*ci)->advertise)
+		return 1;
+	return mib_rows_adv_held(ctx->rows, name, ctx->now_ms()) ? 2 : 0;
+}
+
+static bool seek_adv(const struct mib_ctx *ctx, const uint32_t *key, bool exact, struct mib_row *r)
+{
+	const struct conf_adv_if *ci = NULL;
+	struct mib_adv_if ai;
+	bool found = mib_adv_find(ctx, key_addr(key), false, &ai);
+	int st = found ? adv_status(ctx, ai.name, &ci) : 0;
+
+	if (exact && !st)
+		return false;
+	if (!found)
+		found = mib_adv_find(ctx, key_addr(key), true, &ai);
+	/* interfaces are few: skip those without a row */
+	while (found && !(st = adv_status(ctx, ai.name, &ci)))
+		found = mib_adv_find(ctx, ai.addr, true, &ai);
+	if (!found)
+		return false;
+	addr_key(ai.addr, r->key);
+	r->obj = ci;
+	r->kind = st;
+	return true;
+}
+
+static bool col_adv(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t col,
+		    struct mib_value *v)
+{
+	const struct conf_adv_if *i = r->obj;
+
+	(void)ctx;
+	switch (col) {
+	case 2: val_int(v, (int32_t)i->max_lifetime); break;      /* maAdvMaxRegLifetime */
+	case 3: val_truth(v, i->prefix_length_inclusion); break;
+	case 4: val_addr(v, i->adv_address); break;                /* maAdvAddress */
+	case 5: val_int(v, (int32_t)i->max_interval); break;
+	case 6: val_int(v, (int32_t)i->min_interval); break;
+	case 7: val_int(v, (int32_t)i->adv_lifetime); break;      /* maAdvMaxAdvLifetime */
+	case 8: val_truth(v, i->solicitation_only); break;
+	case 9: val_int(v, r->kind); break;                        /* maAdvStatus */
+	default: return false;
+	}
+	return true;
+}
+
+/* -- faCOATable, INDEX { faSupportedCOA }: the care-of addresses of every
+ * foreign agent interface (active), and those held notInService.  A foreign
+ * agent offers a handful: scanned. */
+
+static bool coa_configured(const struct conf *c, uint32_t a)
+{
+	for (size_t i = 0; c && c->fa.enabled && i < c->fa.n_ifaces; i++)
+		for (size_t j = 0; j < c->fa.ifaces[i].n_coas; j++)
+			if (host(c->fa.ifaces[i].coas[j].addr) == a)
+				return true;
+	return false;
+}
+
+static bool seek_coa(const struct mib_ctx *ctx, const uint32_t *key, bool exact, struct mib_row *r)
+{
+	const struct conf *c = ctx->conf;
+	uint32_t a = host(key_addr(key)), best = 0, h;
+	bool have = false;
+
+	for (size_t i = 0; c && c->fa.enabled && i < c->fa.n_ifaces; i++)
+		for (size_t j = 0; j < c->fa.ifaces[i].n_coas; j++) {
+			h = host(c->fa.ifaces[i].coas[j].addr);
+			if (h >= a && (!have || h < best)) {
+				best = h;
+				have = true;
+			}
+		}
+	if (mib_rows_coa_ge(ctx->rows, a, ctx->now_ms(), &h) && (!have || h < best)) {
+		best = h;
+		have = true;
+	}
+	if (!have || (exact && best != a))
+		return false;
+	addr_key((struct in_addr){ .s_addr = htonl(best) }, r->key);
+	r->kind = coa_configured(c, best) ? 1 : 2;
+	return true;
+}
+
+static bool col_coa(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t col,
+		    struct mib_value *v)
+{
+	(void)ctx;
+	if (col != 2)
+		return false;
+	val_int(v, r->kind);            /* faCOAStatus */
+	return true;
+}
+
+/* -- faVisitorTable, INDEX { faVisitorIPAddress }: accepted visitors through
+ * the subagent's index by source address (mib_vindex, O(log n)), requests
+ * still pending through the foreign agent's tree, which is ordered by home
+ * address: those whose source is their home address (every request but one
+ * from a co-located care-of address, RFC 5944 §3.7.1: registration required). */
+
+enum { FV_VISITOR = 1, FV_PENDING = 2 };
+
+/* The visitor @k names, if it is still there with that source address. */
+static const struct fa_visitor *fv_visitor(const struct mib_ctx *ctx, const struct mib_vkey *k)
+{
+	const struct fa_visitor *v = fa_visitor_next(ctx->fa, k->hoa, k->ha, k->ifindex - 1);
+
+	if (!v || v->hoa.s_addr != k->hoa.s_addr || v->ha.s_addr != k->ha.s_addr ||
+	    v->ifindex != k->ifindex)
+		return NULL;
+	return v;
+}
+
+/* The first accepted visitor with source address >= @a (host order). */
+static const struct fa_visitor *fv_visitor_ge(const struct mib_ctx *ctx, uint32_t a)
+{
+	struct mib_vkey k = { .src.s_addr = htonl(a), .ifindex = INT32_MIN };
+	const struct mib_vkey *e;
+
+	if (!ctx->vindex)
+		return NULL;
+	/* entries whose visitor is gone or has another source now (no event
+	 * says so when only the source changes) are corrected on the way */
+	for (int fixes = 0; (e = mib_vindex_ge(ctx->vindex, &k)) && fixes < 64; fixes++) {
+		const struct fa_visitor *v = fv_visitor(ctx, e);
+		struct mib_vkey fix = *e;
+
+		if (v && v->src.s_addr == e->src.s_addr)
+			return v;
+		mib_vindex_del(ctx->vindex, &fix);
+		if (v) {
+			fix.src = v->src;
+			mib_vindex_add(ctx->vindex, &fix);
+		}
+	}
+	return NULL;
+}
+
+/* The first pending request with home address (and source) >= @a. */
+static const struct fa_pending *fv_pending_ge(const struct mib_ctx *ctx, uint32_t a)
+{
+	const struct fa_pending *p;
+
+	if (a == 0) {
+		p = fa_pending_first(ctx->fa);
+	} else {
+		struct fa_pkey after;
+
+		memset(&after, 0xff, sizeof(after));    /* after every key of home address a - 1 */
+		after.hoa.s_addr = htonl(a - 1);
+		p = fa_pending_next(ctx->fa, &after);
+	}
+	while (p && p->src.s_addr != p->key.hoa.s_addr)
+		p = fa_pending_next(ctx->fa, &p->key);
+	return p;
+}
+
+static bool seek_visitor(const struct mib_ctx *ctx, const uint32_t *key, bool exact,
+			 struct mib_row *r)
+{
+	uint32_t a = host(key_addr(key));
+	const struct fa_visitor *v;
+	const struct fa_pending *p;
+	uint32_t va, pa;
+
+	if (!ctx->fa)
+		return false;
+	v = fv_visitor_ge(ctx, a);
+	p = fv_pending_ge(ctx, a);
+	va = v ? host(v->src) : 0;
+	pa = p ? host(p->src) : 0;
+	if (v && (!p || va <= pa)) {
+		r->obj = v;
+		r->kind = FV_VISITOR;
+	} else if (p) {
+		r->obj = p;
+		r->kind = FV_PENDING;
+		va = pa;
+	} else {
+		return false;
+	}
+	if (exact && va != a)
+		return false;
+	addr_key((struct in_addr){ .s_addr = htonl(va) }, r->key);
+	return true;
+}
+
+static bool col_visitor(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t col,
+			struct mib_value *v)
+{
+	const struct fa_visitor *fv = r->kind == FV_VISITOR ? r->obj : NULL;
+	const struct fa_pending *p = r->kind == FV_PENDING ? r->obj : NULL;
+	uint64_t id = fv ? fv->id : p->id;
+	uint8_t bits = mib_reg_flags(fv ? fv->flags : p->flags);
+
+	switch (col) {
+	case 1: val_addr(v, fv ? fv->src : p->src); break;         /* faVisitorIPAddress */
+	case 2: val_addr(v, fv ? fv->hoa : p->key.hoa); break;
+	case 3: val_addr(v, fv ? fv->ha : p->key.ha); break;       /* ...HomeAgentAddress */
+	case 4: val_int(v, fv ? fv->lifetime : 0); break;          /* ...TimeGranted */
+	case 5: val_u32(v, MIB_GAUGE32, fv ? fa_visitor_remaining(fv, ctx->now_ms()) : 0); break;
+	case 6: val_octets(v, &bits, 1); break;                    /* ...RegFlags */
+	case 7: val_int(v, (int32_t)(uint32_t)(id & 0xffffffffu)); break;
+	case 8: val_int(v, (int32_t)(uint32_t)(id >> 32)); break;
+	case 9: val_truth(v, fv != NULL); break;                   /* ...RegIsAccepted */
+	default: return false;
+	}
+	return true;
+}
+
 static const struct mib_table t_sec_assoc = { 3, 6, 5, max_addr_spi, seek_sa, col_sa };
 static const struct mib_table t_sec_violation = { 2, 7, 4, max_addr, seek_violation, col_violation };
-static const struct mib_table t_ma_adv_config = { 2, 9, 4, max_addr, seek_none, col_none };
-static const struct mib_table t_fa_coa = { 2, 2, 4, max_addr, seek_none, col_none };
-static const struct mib_table t_fa_visitor = { 1, 9, 4, max_addr, seek_none, col_none };
+static const struct mib_table t_ma_adv_config = { 2, 9, 4, max_addr, seek_adv, col_adv };
+static const struct mib_table t_fa_coa = { 2, 2, 4, max_addr, seek_coa, col_coa };
+static const struct mib_table t_fa_visitor = { 1, 9, 4, max_addr, seek_visitor, col_visitor };
 static const struct mib_table t_ha_binding = { 1, 8, 8, max_addr2, seek_binding, col_binding };
 static const struct mib_table t_ha_counter = { 2, 7, 4, max_addr, seek_node, col_node };
 
@@ -491,8 +771,8 @@ static const struct mib_obj objs[] = {
 	C3(4, 2, 3, "maAdvsSentForSolicitation"),
 	C3(4, 2, 4, "maSolicitationsReceived"),
 	T4(5, 1, 1, 1, t_fa_coa),               /* faCOAEntry */
-	S3(5, 2, 1, sc_false),                  /* faIsBusy */
-	S3(5, 2, 2, sc_false),                  /* faRegistrationRequired */
+	S3(5, 2, 1, sc_fa_busy),                /* faIsBusy */
+	S3(5, 2, 2, sc_fa_reg_required),        /* faRegistrationRequired */
 	T4(5, 3, 1, 1, t_fa_visitor),           /* faVisitorEntry */
 	C3(5, 3, 2, "faRegRequestsReceived"),
 	C3(5, 3, 3, "faRegRequestsRelayed"),

@@ -10,6 +10,21 @@
 #include "mib.h"
 
 
+struct conf_adv_if;
+
+/** The advertising interface's row @a (exact) or the first after it: through
+ *  ctx->adv_find, else adv_row_find() on ctx->adv; false if none. */
+bool mib_adv_find(const struct mib_ctx *ctx, struct in_addr a, bool next, struct mib_adv_if *out);
+/** The configuration of advertising interface @name in @c (the foreign
+ *  agent's entry, else the home agent's <interface>), or NULL. */
+const struct conf_adv_if *mib_conf_adv_if(const struct conf *c, const char *name);
+
+/* RowStatus rows held notInService (snmp/set.c). */
+bool mib_rows_adv_held(const struct mib_rows *r, const char *ifname, uint64_t now_ms);
+bool mib_rows_coa_held(const struct mib_rows *r, uint32_t a, uint64_t now_ms);
+/** The smallest held faCOATable row >= @a (host order). */
+bool mib_rows_coa_ge(const struct mib_rows *r, uint32_t a, uint64_t now_ms, uint32_t *out);
+
 /** The violator with address @a (host order) or, unless @exact, the one
  *  with the smallest address >= @a; NULL if none. */
 const struct mib_violation *mib_violations_seek(const struct mib_violations *vt, uint32_t a,

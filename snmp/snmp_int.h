@@ -43,6 +43,12 @@ struct mip_snmp {
 	uint32_t suppressed;
 	struct mip_timer suppressed_timer;      /* logs the suppressed count */
 	bool listening;
+	/* faVisitorTable's index, fed by the foreign agent's visitor events */
+	struct mib_vindex *vindex;
+	bool fa_listening;
+	/* SET: RowStatus rows held notInService, the request in progress */
+	struct mib_rows *rows;
+	struct mib_txn *txn;
 };
 
 /** Re-register Net-SNMP's descriptors and timeout with the event loop. */

@@ -12,35 +12,9 @@
 #include <sys/socket.h>
 #include "auth.h"
 #include "ha.h"
+#include "mipreg.h"
 #include "timer.h"
 #include "wire.h"
-
-enum { EXIT_ACCEPTED = 0, EXIT_DENIED = 1, EXIT_NO_REPLY = 2, EXIT_BAD_REPLY = 3, EXIT_USAGE = 64 };
-
-struct sa_opt {
-	uint32_t spi;
-	enum mip_auth_alg alg;
-	uint8_t key[MIP_KEY_MAX];
-	int keylen;
-};
-
-struct opts {
-	struct in_addr hoa, ha, coa, dest, bind;
-	uint16_t port;
-	unsigned lifetime;
-	uint8_t flags;
-	struct sa_opt mn;          /* MN-HA */
-	struct sa_opt fa;          /* FA-HA (simulating a foreign agent), spi 0: none */
-	enum mip_replay replay;
-	bool have_id;
-	uint64_t id;
-	uint32_t nonce;            /* high-order bits for the nonce method */
-	const char *nai;
-	uint8_t extra[256];        /* raw extensions inserted before MN-HA */
-	int extra_len;
-	int timeout_ms, retries;
-	bool json, resync;
-};
 
 static void usage(FILE *f)
 {
@@ -66,6 +40,14 @@ static void usage(FILE *f)
 		"  -t, --timeout MS       wait per try (default 1000);  -R, --retries N (default 2)\n"
 		"      --no-resync        do not retry after an identification mismatch (133)\n"
 		"  -j, --json             print the reply as JSON\n"
+		"load generator: many mobile nodes at once, a report at the end\n"
+		"      --count N          simulate N nodes, home addresses from -H upward (care-of\n"
+		"                         address: -c, else each node's home address)\n"
+		"      --rate R           requests per second (default: as fast as the window allows)\n"
+		"      --duration S       send for S seconds;  --requests M: send M requests\n"
+		"                         (default: one per node)\n"
+		"      --window W         requests outstanding at most (default 256)\n"
+		"                         a request unanswered within -t counts as lost\n"
 		"exit status: 0 accepted, 1 denied, 2 no reply, 3 bad reply, 64 usage error\n");
 }
 
@@ -106,9 +88,25 @@ static int parse_flags(const char *s, uint8_t *out)
 	return 0;
 }
 
-enum { OPT_FA_SPI = 256, OPT_FA_KEY, OPT_FA_ALG, OPT_EXTRA, OPT_NO_RESYNC };
+enum {
+	OPT_FA_SPI = 256, OPT_FA_KEY, OPT_FA_ALG, OPT_EXTRA, OPT_NO_RESYNC,
+	OPT_COUNT, OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WINDOW,
+};
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !*s || !(v > 0) || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct mipreg_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "home-address", 1, NULL, 'H' }, { "home-agent", 1, NULL, 'a' },
@@ -121,6 +119,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "fa-spi", 1, NULL, OPT_FA_SPI }, { "fa-key", 1, NULL, OPT_FA_KEY },
 		{ "fa-algorithm", 1, NULL, OPT_FA_ALG }, { "extra", 1, NULL, OPT_EXTRA },
 		{ "no-resync", 0, NULL, OPT_NO_RESYNC },
+		{ "count", 1, NULL, OPT_COUNT }, { "rate", 1, NULL, OPT_RATE },
+		{ "duration", 1, NULL, OPT_DURATION }, { "requests", 1, NULL, OPT_REQUESTS },
+		{ "window", 1, NULL, OPT_WINDOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_hoa = false, have_ha = false, have_coa = false, have_dest = false;
@@ -162,6 +163,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->nai = optarg; bad = strlen(optarg) == 0 || strlen(optarg) > 255; break;
 		case OPT_EXTRA: o->extra_len = mip_key_from_hex(optarg, o->extra, sizeof(o->extra)); bad = o->extra_len < 0; break;
 		case OPT_NO_RESYNC: o->resync = false; break;
+		case OPT_COUNT: bad = parse_u64(optarg, 0, 1u << 24, &v) || !v; o->count = (uint32_t)v; o->load = true; break;
+		case OPT_RATE: bad = parse_seconds(optarg, 1e9, &o->rate); o->load = true; break;
+		case OPT_DURATION: bad = parse_seconds(optarg, 86400, &o->duration); o->load = true; break;
+		case OPT_REQUESTS: bad = parse_u64(optarg, 0, UINT64_MAX, &o->requests) || !o->requests; o->load = true; break;
+		case OPT_WINDOW: bad = parse_u64(optarg, 0, 1u << 24, &v) || !v; o->window = (uint32_t)v; o->load = true; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -176,15 +182,27 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return -1;
 	}
+	o->have_coa = have_coa;
 	if (!have_coa)
 		o->coa = o->hoa;
+	if (o->load) {
+		if (!o->count)
+			o->count = 1;
+		if (!o->window)
+			o->window = 256;
+		if ((uint64_t)ntohl(o->hoa.s_addr) + o->count - 1 > 0xffffffffu || o->have_id) {
+			fprintf(stderr, "mipreg: --count needs room for its home addresses after -H, "
+				"and no --id\n");
+			return -1;
+		}
+	}
 	if (!have_dest)
 		o->dest = o->ha;
 	return 0;
 }
 
 /* A fresh identification (RFC 5944 §5.7). */
-static uint64_t new_id(const struct opts *o, int64_t clock_offset)
+static uint64_t new_id(const struct mipreg_opts *o, int64_t clock_offset)
 {
 	uint64_t now = mip_ntp_now();
 	uint32_t low, rnd = 0;
@@ -198,7 +216,7 @@ static uint64_t new_id(const struct opts *o, int64_t clock_offset)
 	return (uint64_t)((int64_t)(now >> 32) + clock_offset) << 32 | low;
 }
 
-static size_t build_request(const struct opts *o, struct mip_buf *b, uint64_t id)
+static size_t build_request(const struct mipreg_opts *o, struct mip_buf *b, uint64_t id)
 {
 	struct mip_reg_request rq = {
 		.flags = o->flags, .lifetime = (uint16_t)o->lifetime,
@@ -229,7 +247,7 @@ struct result {
 
 /* Send and wait for the matching reply, with retries.  Returns 0 when a
  * reply was received (good or bad), -1 when none came. */
-static int exchange(int fd, const struct opts *o, const uint8_t *req, size_t len, uint64_t id,
+static int exchange(int fd, const struct mipreg_opts *o, const uint8_t *req, size_t len, uint64_t id,
 		    uint8_t *rbuf, size_t rsize, struct result *res)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(o->port), .sin_addr = o->dest };
@@ -275,7 +293,7 @@ static int exchange(int fd, const struct opts *o, const uint8_t *req, size_t len
 	return -1;
 }
 
-static void print_result(const struct opts *o, const struct result *r, uint64_t sent_id)
+static void print_result(const struct mipreg_opts *o, const struct result *r, uint64_t sent_id)
 {
 	char hoa[INET_ADDRSTRLEN], ha[INET_ADDRSTRLEN], from[INET_ADDRSTRLEN];
 
@@ -304,7 +322,7 @@ static void print_result(const struct opts *o, const struct result *r, uint64_t 
 	printf("  authenticator %s\n", r->problem ? r->problem : "ok");
 }
 
-static int open_socket(const struct opts *o)
+static int open_socket(const struct mipreg_opts *o)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->bind };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1, ttl = 255;
@@ -323,7 +341,7 @@ static int open_socket(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct mipreg_opts o;
 	struct mip_buf req;
 	struct result res;
 	uint8_t rbuf[4096];
@@ -333,6 +351,8 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	if (o.load)
+		return mipreg_load(&o);
 	fd = open_socket(&o);
 	if (fd < 0 || mip_buf_init(&req, 512) < 0)
 		return EXIT_USAGE;

@@ -886,6 +886,20 @@ def t_single_instance():
     check(rc != 0, "the second instance exited 0")
     check(re.search(r"another mipagent is running \(control socket", other.since()),
           "no clear refusal: %s" % other.tail())
+    # its own state directory and socket, but the same network namespace: the
+    # data plane of a second instance would clean up the first one's routes
+    third = Agent("single3")
+    third.write(ha_body())
+    p = third.spawn(ns="ha")
+    try:
+        rc = p.wait(15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("a second instance in the same network namespace kept running")
+    check(rc != 0, "the third instance exited 0")
+    check("another mipagent runs in this network namespace" in third.since(),
+          "no clear refusal: %s" % third.tail())
+    check(not os.path.exists(third.sock), "the refused instance left its control socket")
     # the first one is untouched
     check(agent.alive(), "the first instance died")
     check(lab.ip("route", "show", "table", "all", "proto", "77", ns="ha").stdout == routes,

@@ -1,0 +1,672 @@
+#!/usr/bin/python3
+"""Kernel-backed tests of mipagent, run INSIDE the test VM (Debian's kernel,
+which has ipip, gre, veth, bridge and tun modules; see vm-run.sh and run.sh
+in this directory): the data plane's kernel backend for real.
+
+The topology is the foreign agent lab's (tests/integration/falab.py: mobile
+node, two foreign agents, home agent, correspondent, a switch namespace with
+one bridge per link).  The module's fallback devices tunl0/gre0 exist in
+every namespace, as on a real host (net.core.fb_tunnels_only_for_init_net=0),
+so the daemon must never create a tunnel that clashes with them (EEXIST).
+
+1. Home agent on backend="kernel" with a co-located care-of address: the
+   mobile node (203.0.113.10 on the foreign link, home addresses on lo)
+   decapsulates with a kernel ipip/gre device of its own and registers with
+   ./mipreg -F D (IP in IP) or -F DG (GRE), with and without T (reverse
+   tunnelling).  Checked: the ipip/gre link mip* made through libnl (kind,
+   endpoints, up), the host route (proto 77) through it, a ping from the
+   correspondent that goes through the tunnel both ways (the links' packet
+   counters), one link per endpoint pair shared by two nodes and removed
+   with the last binding, a link the administrator made with the same
+   endpoints used and left alone, SIGTERM leaving nothing, and kill -9 then
+   restart: leftover mip* links removed, the restored bindings tunnelled
+   again.
+2. backend="auto" picks the kernel here (the log line and `show summary`).
+3. The foreign agent scenario of test_fa.py on the kernel backend: the
+   mobile node registers through one foreign agent (reverse tunnel), moves
+   to the other, and comes home.
+
+Run (as root, in the VM): /usr/bin/python3 tests/vm/guest_tests.py [CASE...]
+Prints "PASS name (N s)" / "FAIL name: reason" / "SKIP name: reason" per
+case and "N passed, M failed[, K skipped]" last; exit status 1 on failure.
+env: top_srcdir, top_builddir (the build tree, default ../..), MIPAGENT,
+MIPREG; MIPINT_KEEP_TMP=1 keeps configurations and logs (in the guest's /tmp).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+sys.dont_write_bytecode = True
+SRC = os.path.abspath(os.environ.get("top_srcdir") or
+                      os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+import falab  # noqa: E402
+from falab import (CN, HA, HOA, K, K_FA, NS, TMP, check, ip, mipreg as fa_mipreg,  # noqa: E402
+                   move_mn, mn_away, mn_home, nsx, run)
+
+COA = "203.0.113.10"
+HOA2 = "192.0.2.101"
+FA1 = falab.FA_ADDR["fa"]
+FB1 = falab.FA_ADDR["fb"]
+T_START = time.time()
+
+
+class Skip(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- runner
+
+class Runner:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.only = set(sys.argv[1:])
+
+    def case(self, name, fn, *a):
+        if self.only and name not in self.only:
+            return
+        t0 = time.time()
+        try:
+            fn(*a)
+        except (Skip, falab.Skip) as e:
+            self.skip(name, str(e))
+        except AssertionError as e:
+            self.fail(name, str(e))
+        except Exception as e:          # a broken step is a failure too
+            self.fail(name, "%s: %s" % (type(e).__name__, e))
+            traceback.print_exc(file=sys.stdout)
+        else:
+            dead = [d.name for d in falab.DAEMONS if d.p is not None and d.p.poll() is not None]
+            if dead:
+                self.fail(name, "mipagent died: %s" % dead)
+            else:
+                self.passed += 1
+                print("PASS %s (%.1f s)" % (name, time.time() - t0), flush=True)
+
+    def skip(self, name, reason):
+        self.skipped += 1
+        print("SKIP %s: %s" % (name, reason), flush=True)
+
+    def fail(self, name, reason):
+        self.failed += 1
+        print("FAIL %s: %s" % (name, reason.replace("\n", " | ")), flush=True)
+        for d in falab.DAEMONS:
+            if d.log:
+                print("# %s log tail:\n#   %s" % (d.name, "\n#   ".join(d.tail(12).splitlines())),
+                      flush=True)
+
+    def summary(self):
+        s = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            s += ", %d skipped" % self.skipped
+        print(s, flush=True)
+        return 1 if self.failed else 0
+
+
+R = Runner()
+
+
+# ---------------------------------------------------------------- daemons
+
+class Daemon(falab.Daemon):
+    def term(self, sig=signal.SIGTERM, wait=8):
+        """Signal the daemon and wait: its exit status."""
+        p, self.p = self.p, None
+        if p is None:
+            return None
+        p.send_signal(sig)
+        try:
+            return p.wait(wait)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return "hung"
+
+    def summary(self):
+        code, lines = self.ctl("MIP/1 show summary")
+        check(code == 0 and lines, "show summary: %s %s" % (code, lines))
+        return dict(x.split("=", 1) for x in lines[0].split()[1:] if "=" in x)
+
+    def wait_log(self, text, timeout=3):
+        deadline = time.time() + timeout
+        while text not in self.text():
+            check(time.time() < deadline, "%s: no %r in the log" % (self.name, text))
+            time.sleep(0.05)
+
+
+ha = Daemon("ha")
+fa = Daemon("fa")
+fb = Daemon("fb")
+
+
+def ha_conf(backend="kernel"):
+    return '''  <home-agent address="192.0.2.1" interface="ha0" home-network="192.0.2.0/24"
+      max-registration-lifetime="1800">
+    <mobile-node address="192.0.2.100"><security-association spi="256" key="%s"/></mobile-node>
+    <mobile-node first="192.0.2.101" last="192.0.2.120">
+      <security-association spi="256" key="%s"/>
+    </mobile-node>
+  </home-agent>
+  <peer address="203.0.113.1"><security-association spi="500" key="%s"/></peer>
+  <peer address="203.0.113.65"><security-association spi="500" key="%s"/></peer>
+  <data-plane backend="%s" tunnel-mtu="1480"/>''' % (K, K, K_FA, K_FA, backend)
+
+
+def fa_conf(coa, backend="kernel"):
+    return '''  <foreign-agent max-registration-lifetime="600">
+    <interface name="fa0" min-interval="3" max-interval="4">
+      <care-of-address address="%s"/>
+    </interface>
+  </foreign-agent>
+  <peer address="192.0.2.1"><security-association spi="500" key="%s"/></peer>
+  <data-plane backend="%s"/>''' % (coa, K_FA, backend)
+
+
+# ---------------------------------------------------------------- kernel state
+
+def links(ns="ha"):
+    """{name: {"kind", "local", "remote", "up", "rx", "tx", "index"}} of @ns."""
+    out = {}
+    for l in json.loads(ip(ns, "-d", "-s", "-j", "link", "show").stdout):
+        info = l.get("linkinfo", {})
+        data = info.get("info_data", {})
+        st = l.get("stats64", l.get("stats", {}))
+        out[l["ifname"]] = {"kind": info.get("info_kind", ""), "local": data.get("local"),
+                            "remote": data.get("remote"), "up": "UP" in l.get("flags", []),
+                            "rx": st.get("rx", {}).get("packets", 0),
+                            "tx": st.get("tx", {}).get("packets", 0), "index": l["ifindex"]}
+    return out
+
+
+def mip_links(ns="ha"):
+    return {n: v for n, v in links(ns).items() if n.startswith("mip")}
+
+
+def routes77(ns="ha"):
+    """{destination: device} of the routes with protocol 77 in every table."""
+    rs = json.loads(ip(ns, "-j", "route", "show", "table", "all", "proto", "77").stdout or "[]")
+    return {r["dst"]: r.get("dev") for r in rs}
+
+
+def nothing_left(ns="ha"):
+    ml = mip_links(ns)
+    check(ml == {}, "mip* links left in %s: %s" % (ns, sorted(ml)))
+    r = routes77(ns)
+    check(r == {}, "routes with proto 77 left in %s: %s" % (ns, r))
+    rules = [l for l in ip(ns, "rule", "show").stdout.splitlines() if "proto 77" in l]
+    check(rules == [], "rules with proto 77 left in %s: %s" % (ns, rules))
+    px = ip(ns, "neigh", "show", "proxy").stdout.strip()
+    check(px == "", "proxy entries left in %s: %r" % (ns, px))
+
+
+def tunnel_for(kind, remote, local=HA, ns="ha"):
+    """The one mip* link of @kind local -> remote (checked: only one)."""
+    found = [(n, v) for n, v in mip_links(ns).items()
+             if v["kind"] == kind and v["local"] == local and v["remote"] == remote]
+    check(len(found) == 1, "expected one %s link %s -> %s in %s, found %s (all: %s)"
+          % (kind, local, remote, ns, found, mip_links(ns)))
+    name, v = found[0]
+    check(name.startswith("mipi" if kind == "ipip" else "mipg"), "link name %s for %s" % (name, kind))
+    check(v["up"], "%s is not up" % name)
+    return name
+
+
+def ping(host=HOA, ns="cn", count=3, strict=True):
+    """@count echo requests from @ns to @host; all answered (and, @strict, no
+    ICMP errors received: ping counts them against the count)."""
+    p = nsx(ns, "ping", "-n", "-q", "-c", count, "-i", 0.2, "-W", 2, host, check_rc=False, timeout=20)
+    summary = [l for l in p.stdout.splitlines() if "transmitted" in l] or [p.stdout + p.stderr]
+    if strict:
+        check(p.returncode == 0 and (" %d received" % count) in p.stdout and "error" not in p.stdout,
+              "ping %s -> %s: %s" % (ns, host, summary[0].strip()))
+    return summary[0].strip()
+
+
+def icmp_unreach_sent(ns):
+    """Icmp OutDestUnreachs of namespace @ns."""
+    lines = [l.split() for l in nsx(ns, "cat", "/proc/net/snmp").stdout.splitlines()
+             if l.startswith("Icmp:")]
+    return int(dict(zip(lines[0], lines[1]))["OutDestUnreachs"])
+
+
+def ns_sysctl(ns, settings):
+    """Write /proc/sys settings {"net.ipv4.ip_forward": 1, ...} inside namespace @ns
+    (no process to start: each costs a good part of a second under emulation)."""
+    orig = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open("/var/run/netns/" + NS[ns], os.O_RDONLY)
+    try:
+        if falab._libc.setns(target, falab.CLONE_NEWNET) != 0:
+            raise OSError("setns %s" % ns)
+        try:
+            for k, v in settings.items():
+                with open("/proc/sys/" + k.replace(".", "/"), "w") as f:
+                    f.write("%s\n" % v)
+        finally:
+            if falab._libc.setns(orig, falab.CLONE_NEWNET) != 0:
+                raise OSError("setns back")
+    finally:
+        os.close(orig)
+        os.close(target)
+
+
+def setup():
+    """falab.setup()'s topology (same names and addresses, so falab's helpers
+    apply), made with a few `ip -batch` runs instead of some seventy `ip`s."""
+    for n in NS.values():
+        run(["ip", "netns", "del", n], check_rc=False)
+    for n in NS.values():
+        run(["ip", "netns", "add", n])
+    ports = [("mn", "mn0", "p-mn", "brf1"), ("fa", "fa0", "p-fa0", "brf1"),
+             ("fa", "fa1", "p-fa1", "brnet"), ("fb", "fa0", "p-fb0", "brf2"),
+             ("fb", "fa1", "p-fb1", "brnet"), ("ha", "ha1", "p-ha1", "brnet"),
+             ("ha", "ha0", "p-ha0", "brhome"), ("cn", "cn0", "p-cn", "brhome")]
+    root = ["link add %s netns %s type veth peer name %s netns %s" % (dev, NS[ns], port, NS["sw"])
+            for ns, dev, port, _ in ports]
+    p = subprocess.run(["ip", "-batch", "-"], input="\n".join(root) + "\n", text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    check(p.returncode == 0, "creating the veth pairs: %s" % p.stderr)
+    sw = ["link set lo up"]
+    for br in ("brf1", "brf2", "brnet", "brhome"):
+        sw += ["link add %s type bridge mcast_snooping 0 stp_state 0 forward_delay 0" % br,
+               "link set %s up" % br]
+    for _, _, port, br in ports:
+        sw += ["link set %s master %s" % (port, br), "link set %s up" % port]
+    batch("sw", sw)
+    cmds = {ns: ["link set lo up"] for ns in ("mn", "fa", "fb", "ha", "cn")}
+    for ns, dev, _, _ in ports:
+        cmds[ns].append("link set %s up" % dev)
+    for f in ("fa", "fb"):
+        cmds[f] += ["addr add %s/26 dev fa0" % falab.FA_ADDR[f], "addr add %s/25 dev fa1" % falab.FA_NET[f],
+                    "route add 192.0.2.0/24 via %s" % falab.HA_NET,
+                    "route add 198.51.100.128/25 via %s" % falab.HA_NET]
+    cmds["ha"] += ["addr add %s/25 dev ha1" % falab.HA_NET, "addr add %s/24 dev ha0" % HA,
+                   "route add 203.0.113.0/26 via %s" % falab.FA_NET["fa"],
+                   "route add 203.0.113.64/26 via %s" % falab.FA_NET["fb"],
+                   "route add unreachable 198.51.100.192/27",
+                   "route add 198.51.100.224/28 via %s" % CN]
+    cmds["cn"] += ["addr add %s/24 dev cn0" % CN, "route add default via %s" % HA]
+    cmds["mn"] += ["addr add %s/32 dev mn0" % HOA, "route add %s/32 dev mn0 scope link" % FA1,
+                   "route add default via %s dev mn0 src %s" % (FA1, HOA)]
+    for ns, c in cmds.items():
+        batch(ns, c)
+    for ns in ("mn", "fa", "fb", "ha", "cn"):
+        # no IPv6 (router solicitations, MLD reports) through the tunnels: it
+        # would blur their packet counters
+        st = {"net.ipv4.conf.all.rp_filter": 0, "net.ipv4.conf.default.rp_filter": 0,
+              "net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1}
+        if ns in ("ha", "cn"):
+            st["net.ipv4.ip_forward"] = 1
+        ns_sysctl(ns, st)
+    deadline = time.time() + 10
+    for ns in ("mn", "fa", "fb", "ha", "cn"):
+        while True:
+            down = [l["ifname"] for l in json.loads(ip(ns, "-j", "link", "show").stdout)
+                    if l["ifname"] in [d for n, d, _, _ in ports if n == ns]
+                    and "LOWER_UP" not in l.get("flags", [])]
+            if not down:
+                break
+            check(time.time() < deadline, "%s in %s never came up" % (down, ns))
+            time.sleep(0.05)
+
+
+def kernel_has_tunnels():
+    n = falab.P + "probe"
+    run(["ip", "netns", "add", n])
+    try:
+        return all(run(["ip", "-n", n, "link", "add", "probe0", "type", kind, "remote", "192.0.2.254"],
+                       check_rc=False).returncode == 0 and
+                   run(["ip", "-n", n, "link", "del", "probe0"], check_rc=False).returncode == 0
+                   for kind in ("ipip", "gre"))
+    finally:
+        run(["ip", "netns", "del", n], check_rc=False)
+
+
+# ---------------------------------------------------------------- the co-located mobile node
+
+class MobileNode:
+    """Co-located care-of address COA on mn0 (plugged into brf1, FA as a
+    plain router), home addresses on lo, a kernel tunnel "mnk" to the home
+    agent for decapsulation and, with T, the reverse tunnel."""
+
+    def __init__(self):
+        self.kind = None
+        self.rev = False
+
+    def colocate(self):
+        ip("mn", "addr", "flush", "dev", "mn0")
+        ip("mn", "route", "flush", "dev", "mn0", check_rc=False)
+        batch("mn", ["addr add %s/26 dev mn0" % COA, "addr add %s/32 dev lo" % HOA,
+                     "addr add %s/32 dev lo" % HOA2, "route add default via %s" % FA1])
+        ns_sysctl("fa", {"net.ipv4.ip_forward": 1})
+
+    def tunnel(self, kind, rev=False):
+        cmds = []
+        if self.rev and (not rev or kind != self.kind):
+            cmds.append("rule del from %s lookup 100 pref 100" % HOA)
+            self.rev = False
+        if self.kind != kind:
+            if self.kind:
+                cmds.append("link del mnk")     # its table 100 route goes with it
+            if kind:
+                cmds += ["link add mnk type %s local %s remote %s" % (kind, COA, HA), "link set mnk up"]
+            self.kind = kind
+        if rev and not self.rev:
+            cmds += ["rule add from %s lookup 100 pref 100" % HOA,
+                     "route replace default dev mnk table 100"]
+            self.rev = True
+        if cmds:
+            batch("mn", cmds)
+
+    def leave(self):
+        self.tunnel(None)
+        ip("mn", "addr", "del", HOA + "/32", "dev", "lo", check_rc=False)
+        ip("mn", "addr", "del", HOA2 + "/32", "dev", "lo", check_rc=False)
+
+
+mn = MobileNode()
+
+
+def batch(ns, cmds):
+    p = subprocess.run(["ip", "-n", NS[ns], "-batch", "-"], input="\n".join(cmds) + "\n", text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    if p.returncode != 0:
+        raise RuntimeError("ip -n %s -batch: %s%s\n%s" % (ns, p.stdout, p.stderr, "\n".join(cmds)))
+
+
+def register(flags="D", hoa=HOA, lifetime=300, coa=COA):
+    rc, reps = fa_mipreg(fa=None, dest=HA, hoa=hoa, coa=coa, lifetime=lifetime, flags=flags,
+                         args=("-b", COA))
+    check(rc == 0 and reps and reps[0].get("code") == 0,
+          "registration of %s (flags %s, lifetime %s) not accepted: exit %d %s"
+          % (hoa, flags, lifetime, rc, reps))
+
+
+# ---------------------------------------------------------------- cases: the home agent
+
+def t_fallback_devices():
+    """The modules' fallback devices are there, as on a real host."""
+    names = links("ha")
+    check("tunl0" in names and "gre0" in names, "no tunl0/gre0 in the HA namespace: %s" % sorted(names))
+    # and they do clash with an all-zero tunnel: what the daemon must avoid
+    p = ip("ha", "link", "add", "zero0", "type", "ipip", check_rc=False)
+    check(p.returncode != 0 and "exists" in p.stderr, "an all-zero ipip link did not clash: %s" % p.stderr)
+
+
+def t_auto_backend():
+    ha.start(ha_conf("auto"), name="ha-auto")
+    text = ha.text()
+    check("backend kernel (auto: the kernel has ipip and gre links)" in text,
+          "the automatic choice is not the kernel: %s" % [l for l in text.splitlines() if "backend" in l])
+    check(ha.summary().get("backend") == "kernel", "show summary: %s" % ha.summary())
+    check(mip_links() == {}, "links left by the probe or a TUN device opened: %s" % sorted(mip_links()))
+    rc = ha.term()
+    check(rc == 0, "exit status %s on SIGTERM" % rc)
+    nothing_left()
+
+
+def start_kernel_ha(name="ha-kernel"):
+    ha.start(ha_conf("kernel"), name=name)
+    check(ha.summary().get("backend") == "kernel", "show summary: %s" % ha.summary())
+
+
+def traffic(kind, flags):
+    """Register with @flags, check the link, route and a ping through it."""
+    rev = "T" in flags
+    if not ha.p:
+        start_kernel_ha()
+    mn.tunnel(kind, rev)
+    register(flags)
+    name = tunnel_for(kind, COA)
+    r = routes77()
+    check(r.get(HOA) == name, "host route of %s: %s, expected dev %s" % (HOA, r, name))
+    before, mbefore = mip_links()[name], links("mn")["mnk"]
+    ping()
+    after, mafter = mip_links()[name], links("mn")["mnk"]
+    check(after["tx"] - before["tx"] >= 3 and mafter["rx"] - mbefore["rx"] >= 3,
+          "the echo requests did not go through %s (HA tx +%d, MN rx +%d)"
+          % (name, after["tx"] - before["tx"], mafter["rx"] - mbefore["rx"]))
+    if rev:
+        check(after["rx"] - before["rx"] >= 3 and mafter["tx"] - mbefore["tx"] >= 3,
+              "the replies were not reverse-tunnelled through %s (HA rx +%d, MN tx +%d)"
+              % (name, after["rx"] - before["rx"], mafter["tx"] - mbefore["tx"]))
+    else:
+        check(after["rx"] == before["rx"] and mafter["tx"] == mbefore["tx"],
+              "replies tunnelled without T (HA rx +%d, MN tx +%d)"
+              % (after["rx"] - before["rx"], mafter["tx"] - mbefore["tx"]))
+    return name
+
+
+def t_ipip():
+    mn.colocate()
+    name = traffic("ipip", "D")
+    check("created the ipip link %s 192.0.2.1 -> %s" % (name, COA) in ha.text(), "creation not logged")
+
+
+def t_ipip_revtun():
+    before = tunnel_for("ipip", COA)
+    idx = mip_links()[before]["index"]
+    name = traffic("ipip", "DT")
+    check(name == before and mip_links()[name]["index"] == idx, "the renewal replaced the link")
+
+
+def t_gre_revtun():
+    old = tunnel_for("ipip", COA)
+    traffic("gre", "DGT")
+    check(old not in mip_links(), "the ipip link %s stayed after the change to GRE" % old)
+
+
+def t_gre():
+    traffic("gre", "DG")
+
+
+def t_deregister():
+    register("DG", lifetime=0)
+    time.sleep(0.1)
+    nothing_left()
+    check(ha.summary().get("bindings") == "0", "bindings left: %s" % ha.summary())
+
+
+def t_shared_link():
+    """Two nodes behind one care-of address: one link, removed with the last binding."""
+    mn.tunnel("ipip")
+    register("D", hoa=HOA)
+    register("D", hoa=HOA2)
+    name = tunnel_for("ipip", COA)
+    check(len(mip_links()) == 1, "links: %s" % sorted(mip_links()))
+    r = routes77()
+    check(r.get(HOA) == name and r.get(HOA2) == name, "host routes %s, expected both via %s" % (r, name))
+    ping(HOA, count=2)
+    ping(HOA2, count=2)
+    register("D", hoa=HOA, lifetime=0)
+    time.sleep(0.1)
+    check(tunnel_for("ipip", COA) == name, "the shared link changed")
+    r = routes77()
+    check(HOA not in r and r.get(HOA2) == name, "host routes after one deregistration: %s" % r)
+    ping(HOA2, count=2)
+    register("D", hoa=HOA2, lifetime=0)
+    time.sleep(0.1)
+    nothing_left()
+
+
+def t_admin_link():
+    """A link with the same endpoints made by someone else (EEXIST): used, never deleted."""
+    batch("ha", ["link add adm0 type ipip local %s remote %s" % (HA, COA), "link set adm0 up"])
+    try:
+        register("D")
+        ha.wait_log("using the existing ipip link adm0")
+        r = routes77()
+        check(r.get(HOA) == "adm0", "host route %s, expected via adm0" % r)
+        check(mip_links() == {}, "a second link was made: %s" % sorted(mip_links()))
+        ping(count=2)
+        register("D", lifetime=0)
+        time.sleep(0.1)
+        check("adm0" in links(), "the administrator's link was deleted")
+        nothing_left()
+    finally:
+        ip("ha", "link", "del", "adm0", check_rc=False)
+
+
+def t_sigterm():
+    mn.tunnel("ipip")
+    register("D", hoa=HOA)
+    register("DG", hoa=HOA2)
+    tunnel_for("ipip", COA)
+    tunnel_for("gre", COA)
+    rc = ha.term()
+    check(rc == 0, "exit status %s on SIGTERM" % rc)
+    nothing_left()
+
+
+def t_kill9_restart():
+    start_kernel_ha("ha-crash")
+    register("D", hoa=HOA)
+    register("DG", hoa=HOA2)
+    old = {tunnel_for("ipip", COA), tunnel_for("gre", COA)}
+    rc = ha.term(signal.SIGKILL)
+    check(rc == -9, "kill -9: status %s" % rc)
+    check(set(mip_links()) == old, "after kill -9 the links are %s, expected %s" % (sorted(mip_links()), old))
+    # a leftover of ours that no binding explains, and someone else's link
+    batch("ha", ["link add mipi77 type ipip local %s remote 203.0.113.77" % HA,
+                 "link add keep0 type ipip local %s remote 203.0.113.78" % HA])
+    try:
+        start_kernel_ha("ha-crash")
+        check("removed the leftover link mipi77" in ha.text(), "mipi77 was not removed: %s" % ha.tail(8))
+        check("mipi77" not in links(), "mipi77 is still there")
+        check("keep0" in links(), "a link that is not ours (keep0) was removed")
+        bs = {b["hoa"] for b in ha.bindings()}
+        r = routes77()
+        if bs:
+            # bindings restored: each tunnelled again through exactly one link per endpoint pair
+            check(bs == {HOA, HOA2}, "restored bindings %s" % bs)
+            i, g = tunnel_for("ipip", COA), tunnel_for("gre", COA)
+            check(len(mip_links()) == 2, "links after the restart: %s" % sorted(mip_links()))
+            check(r.get(HOA) == i and r.get(HOA2) == g, "host routes %s, expected %s/%s" % (r, i, g))
+        else:
+            nothing_left()
+            register("D", hoa=HOA)
+            register("DG", hoa=HOA2)
+        ping(HOA, count=2)
+        mn.tunnel("gre")
+        ping(HOA2, count=2)
+        rc = ha.term()
+        check(rc == 0, "exit status %s on SIGTERM" % rc)
+        nothing_left()
+        check("keep0" in links(), "keep0 was removed at shutdown")
+    finally:
+        ip("ha", "link", "del", "mipi77", check_rc=False)
+        ip("ha", "link", "del", "keep0", check_rc=False)
+
+
+# ---------------------------------------------------------------- cases: foreign agents
+
+FA_STATE = {}
+
+
+def t_fa_register():
+    mn.leave()
+    mn_away("fa")
+    start_kernel_ha("ha-fa")
+    fa.start(fa_conf(FA1), name="fa-kernel")
+    fb.start(fa_conf(FB1), name="fb-kernel")
+    for d in (fa, fb):
+        check(d.summary().get("backend") == "kernel", "%s backend: %s" % (d.name, d.summary()))
+    rc, reps = fa_mipreg(fa="fa", flags="T")
+    check(rc == 0 and reps and reps[0].get("code") == 0, "registration through FA: %s %s" % (rc, reps))
+    check([b["coa"] for b in ha.bindings(HOA)] == [FA1], "binding %s" % ha.bindings(HOA))
+    name = tunnel_for("ipip", FA1)
+    check(routes77().get(HOA) == name, "host route %s" % routes77())
+    FA_STATE["link"] = name
+    fa_ping(name, "fa", rev=True)
+
+
+def fa_ping(link, fa_ns, rev):
+    """A ping from the correspondent through the tunnel to the foreign agent
+    @fa_ns, and what the kernels made of it."""
+    unreach = icmp_unreach_sent(fa_ns)
+    before = mip_links()[link]
+    out = ping(strict=False)
+    after = mip_links()[link]
+    n = icmp_unreach_sent(fa_ns) - unreach
+    check(n == 0, "the kernel of foreign agent %s answered %d tunnelled packets with ICMP destination "
+          "unreachable (its ipip module finds no tunnel device for what the agent's userspace engine "
+          "decapsulates); the home agent's tunnel then reports errors to the sender: ping says %r"
+          % (fa_ns, n, out))
+    check(" 3 received" in out and "error" not in out, "ping: %s" % out)
+    check(after["tx"] - before["tx"] >= 3, "not tunnelled to %s (tx +%d): %s"
+          % (fa_ns, after["tx"] - before["tx"], out))
+    if rev:
+        check(after["rx"] - before["rx"] >= 3, "not reverse-tunnelled by %s (rx +%d): %s"
+              % (fa_ns, after["rx"] - before["rx"], out))
+
+
+def t_fa_move():
+    move_mn(falab.FA_BRIDGE["fb"])
+    mn_away("fb")
+    rc, reps = fa_mipreg(fa="fb")
+    check(rc == 0 and reps and reps[0].get("code") == 0, "registration through FB: %s %s" % (rc, reps))
+    check([b["coa"] for b in ha.bindings(HOA)] == [FB1], "binding %s" % ha.bindings(HOA))
+    name = tunnel_for("ipip", FB1)
+    check(routes77().get(HOA) == name, "host route %s" % routes77())
+    check(FA_STATE.get("link") not in mip_links(), "the link to the old care-of address stayed: %s"
+          % sorted(mip_links()))
+    fa_ping(name, "fb", rev=False)
+
+
+def t_fa_home():
+    move_mn("brhome")
+    mn_home()
+    rc, reps = fa_mipreg(fa=None, dest=HA, coa=HOA, lifetime=0)
+    check(rc == 0 and reps and reps[0].get("code") == 0, "deregistration at home: %s %s" % (rc, reps))
+    check(ha.bindings(HOA) == [], "binding left: %s" % ha.bindings(HOA))
+    time.sleep(0.2)
+    nothing_left()
+    ping()
+    for d in (ha, fa, fb):
+        rc = d.term()
+        check(rc == 0, "%s: exit status %s on SIGTERM" % (d.name, rc))
+    for ns in ("ha", "fa", "fb"):
+        nothing_left(ns)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    if os.geteuid() != 0:
+        print("FAIL guest_tests: needs root\n0 passed, 1 failed")
+        return 1
+    for prog in (falab.MIPAGENT, falab.MIPREG):
+        if not os.access(prog, os.X_OK):
+            print("FAIL guest_tests: %s is not built\n0 passed, 1 failed" % prog)
+            return 1
+    print("# kernel %s, mipagent %s" % (os.uname().release, falab.MIPAGENT), flush=True)
+    try:
+        if not kernel_has_tunnels():
+            R.fail("kernel", "this kernel cannot make ipip/gre links: not the test VM?")
+            return R.summary()
+        setup()
+        print("# topology up after %.1f s" % (time.time() - T_START), flush=True)
+        for name, fn in [("fallback-devices", t_fallback_devices), ("auto-backend", t_auto_backend),
+                         ("ipip", t_ipip), ("ipip-revtun", t_ipip_revtun),
+                         ("gre-revtun", t_gre_revtun), ("gre", t_gre), ("deregister", t_deregister),
+                         ("shared-link", t_shared_link), ("admin-link", t_admin_link),
+                         ("sigterm-cleanup", t_sigterm), ("kill9-restart", t_kill9_restart),
+                         ("fa-register-revtun", t_fa_register), ("fa-move", t_fa_move),
+                         ("fa-home", t_fa_home)]:
+            R.case(name, fn)
+    except Exception as e:
+        R.fail("setup", "%s: %s" % (type(e).__name__, e))
+        traceback.print_exc(file=sys.stdout)
+    finally:
+        falab.cleanup()
+    print("# guest_tests.py took %.1f s" % (time.time() - T_START), flush=True)
+    return R.summary()
+
+
+if __name__ == "__main__":
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, lambda signo, frame: sys.exit(128 + signo))
+    sys.exit(main())
