@@ -2,7 +2,8 @@
 # Build mipagent and run either the lab or the whole test suite.
 #   ./setup.sh lab    build, then run the namespace lab (mobile node, foreign
 #                     agent, home agent, correspondent) and show the binding
-#   ./setup.sh test   build, then run every test (unit, config, fuzz, integration)
+#   ./setup.sh test   build, then run every test (unit, config, fuzz, integration,
+#                     the kernel backend in a VM)
 # Needs root on Debian 12; installs the packages it needs with apt-get.
 set -eu
 cd "$(dirname "$0")"
@@ -52,5 +53,7 @@ status=0
 make check || { status=1; cat tests/unit/*.log tests/conf/*.log 2>/dev/null | tail -n 80; }
 make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" || status=1
 make check-integration || status=1
+# the kernel backend in a VM with Debian's kernel (MIPAGENT_VM=skip skips it)
+make check-vm || status=1
 if [ $status -eq 0 ]; then echo "== all test groups passed"; else echo "== some test group FAILED"; fi
 exit $status

@@ -458,6 +458,20 @@ static void check_ipsec(struct cctx *k, struct conf_peer *p)
 		tunnel |= ip->policy[t].present && ip->policy[t].tunnel;
 	}
 	addr_str(p->addr, a);
+	for (int t = 0; t < CONF_IPSEC_N; t++) {
+		static const char *const names[CONF_IPSEC_N] = {
+			"registration-request", "registration-reply", "forward-tunnel", "reverse-tunnel"
+		};
+		const struct conf_ipsec_policy *pol = &ip->policy[t];
+		/* outbound: the home agent's replies and forward tunnel, the
+		 * foreign agent's requests and reverse tunnel */
+		bool out = (k->c->ha.enabled && (t == CONF_IPSEC_REPLY || t == CONF_IPSEC_FORWARD)) ||
+			   (k->c->fa.enabled && (t == CONF_IPSEC_REQUEST || t == CONF_IPSEC_REVERSE));
+
+		if (pol->present && pol->tunnel && pol->optional && out)
+			problem(k, pol->line, "<%s> of peer %s: level \"use\" with mode \"tunnel\" is "
+				"not allowed for outgoing traffic (the kernel refuses it)", names[t], a);
+	}
 	if (!any)
 		problem(k, ip->line, "<ipsec> of peer %s names no traffic (registration-request, "
 			"registration-reply, forward-tunnel, reverse-tunnel)", a);

@@ -18,6 +18,8 @@
 #include "ctl.h"
 #include "ctl_conf.h"
 #include "ctl_fa.h"
+#include "ctl_parse.h"
+#include "ctl_sec.h"
 #include "daemon.h"
 #include "dp.h"
 #include "log.h"
@@ -162,7 +164,8 @@ static void ctl_counters(struct ctl_client *c)
 	for (int i = 0; i < MIP_CTR_COUNT; i++) {
 		const char *mib = mip_counter_mib_name(i);
 
-		ctl_printf(c, "counter index=%d name=%s value=%u\n", i, mib[0] ? mib : "-", mip_counters[i]);
+		ctl_printf(c, "counter index=%d name=%s key=%s value=%u\n", i, mib[0] ? mib : "-",
+			   mip_counter_key(i), mip_counters[i]);
 	}
 	ctl_end(c, 0, "ok");
 }
@@ -180,29 +183,21 @@ static void ctl_summary(struct ctl_client *c)
 	ctl_end(c, 0, "ok");
 }
 
-static int ctl_parse_addr(const char *s, struct in_addr *a)
+/* One request line: "MIP/1 VERB [OBJECT] [ADDRESS]" (ctl_parse.h). */
+static void ctl_dispatch_show(struct ctl_client *c, const char *line)
 {
-	if (!s || strcmp(s, "all") == 0) {
-		a->s_addr = INADDR_ANY;
-		return 0;
-	}
-	return inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
-}
-
-/* One request line: "MIP/1 VERB [OBJECT] [ADDRESS]". */
-static void ctl_dispatch_show(struct ctl_client *c, char *line)
-{
-	char *save = NULL, *ver = strtok_r(line, " \t", &save);
-	char *verb = strtok_r(NULL, " \t", &save), *obj = strtok_r(NULL, " \t", &save);
-	char *arg = strtok_r(NULL, " \t", &save);
+	struct ctl_request rq;
+	enum ctl_parse_result pr = ctl_request_parse(line, &rq);
+	const char *verb = ctl_request_word(&rq, 1), *obj = ctl_request_word(&rq, 2);
+	const char *arg = ctl_request_word(&rq, 3);
 	struct mip_daemon *d = c->srv->d;
 	struct in_addr a;
 
-	if (!ver || strcmp(ver, MIP_CTL_VERSION) != 0) {
+	if (pr == CTL_REQ_VERSION) {
 		ctl_end(c, 2, "unsupported protocol version (expected " MIP_CTL_VERSION ")");
 		return;
 	}
-	if (!verb || strtok_r(NULL, " \t", &save)) {
+	if (pr != CTL_REQ_OK || !verb || rq.n > 4) {
 		ctl_end(c, 2, "malformed request");
 		return;
 	}
@@ -232,6 +227,9 @@ static void ctl_dispatch_show(struct ctl_client *c, char *line)
 		ctl_counters(c);
 	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "summary") == 0 && !arg) {
 		ctl_summary(c);
+	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "peers") == 0) {
+		ctl_sec_peers(d, a, &c->out);          /* ctl_sec.h */
+		ctl_end(c, 0, "ok");
 	} else if (strcmp(verb, "clear") == 0 && obj && strcmp(obj, "bindings") == 0) {
 		size_t n = d->ha_up ? ha_clear_bindings(&d->ha, a) : 0;
 

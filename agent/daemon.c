@@ -21,8 +21,10 @@
 #include "instance.h"
 #include "outq.h"
 #include "pidfile.h"
+#include "priv.h"
 #include "reload.h"
 #include "sdnotify.h"
+#include "sec.h"
 #include "state.h"
 #include "log.h"
 #include "net.h"
@@ -122,6 +124,8 @@ static void daemon_udp_readable(struct ev_io *io, uint32_t events)
 
 			if (n < 0)
 				continue;       /* truncated: larger than any registration message */
+			if (!sec_admit(d->sec, buf, (size_t)n, &pi))
+				continue;       /* rate limited, before parsing (sec.h) */
 			if (n > 0 && buf[0] == MIP_MSG_REG_REQUEST && !d->conf->mip_enable) {
 				log_debug("net", "mipEnable is disabled: a registration request is dropped");
 				continue;
@@ -286,6 +290,8 @@ static int daemon_start(struct mip_daemon *d)
 		return -1;
 	if (d->conf->fa.enabled && !(d->dp_fa = dp_fa_open(d->conf, &d->loop)))
 		return -1;
+	if (!(d->sec = sec_open(d)))       /* before the restore: IPsec policies of bindings */
+		return -1;
 	if (d->ha_up && state_restore(d->state, &d->ha) < 0)
 		return -1;
 	state_listen(d->state);
@@ -336,6 +342,7 @@ static void daemon_stop(struct mip_daemon *d)
 	adv_quiet = NULL;
 	dp_fa_close(d->dp_fa);
 	dp_close(d->dp);
+	sec_close(d->sec);
 	if (d->ha_up)
 		ha_free(&d->ha);
 	if (d->udp_fd >= 0)
@@ -366,6 +373,10 @@ int daemon_run(struct mip_daemon *d)
 		return 0;
 	}
 	log_init("mipagent", d->foreground, d->debug_level >= 0 ? d->debug_level : d->conf->log_level);
+	if (priv_check_conf_file(d->conf_path, stderr) < 0) {     /* it holds keys */
+		conf_free(d->conf);
+		return 1;
+	}
 	reload_init(d);         /* before daemon() changes directory */
 	if (!d->foreground && daemon(0, 0) < 0) {
 		log_warn("main", "daemon");
@@ -376,8 +387,11 @@ int daemon_run(struct mip_daemon *d)
 		log_info("main", "mipagent %s started", PACKAGE_VERSION);
 		if (d->pid_file)
 			pidfile_write(d->pid_file);
-		sdnotifyf("READY=1\nSTATUS=running, %zu binding(s)", d->ha_up ? d->ha.bindings.count : 0);
-		rc = ev_run(&d->loop) == 0 ? 0 : 1;
+		if (sec_drop_privileges(d->sec) == 0) {        /* priv.h */
+			sdnotifyf("READY=1\nSTATUS=running, %zu binding(s)",
+				  d->ha_up ? d->ha.bindings.count : 0);
+			rc = ev_run(&d->loop) == 0 ? 0 : 1;
+		}
 	}
 	daemon_stop(d);
 	log_info("main", "stopped");

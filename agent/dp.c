@@ -7,6 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include "buf.h"
+#include "encap.h"
 #include "arp.h"
 #include "counters.h"
 #include "dp.h"
@@ -34,6 +41,7 @@ struct dp_coa {
 	int kifindex;                   /* kernel backend: the tunnel link, 0: none */
 	enum knl_tunnel_kind kkind;
 	uint64_t seq;                   /* arrival order: the kernel routes to the newest */
+	uint8_t flags;                  /* the registration's (B and D: broadcasts, §4.3) */
 };
 
 /* A mobile node whose traffic the home agent intercepts. */
@@ -65,6 +73,11 @@ struct dp {
 	struct dp_tree nodes;
 	uint64_t seq;
 	bool listening;
+	bool simul_warned;              /* kernel backend: simultaneous bindings logged */
+	struct ev_io bcast;             /* broadcasts on the home link (§4.3), fd -1: none */
+	uint64_t bcast_fwd, bcast_err;
+	uint16_t bcast_id;              /* Identification of nested encapsulation headers */
+	uint8_t *bcast_buf;             /* a received datagram, then room for its nesting */
 };
 
 static int dp_node_cmp(const struct dp_node *a, const struct dp_node *b)
@@ -79,7 +92,7 @@ static const char *ntoa(struct in_addr a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static const char *encap_name(enum dp_encap e)
+static const char *dp_encap_name(enum dp_encap e)
 {
 	switch (e) {
 	case DP_ENCAP_MINIMAL: return "minimal";
@@ -210,9 +223,14 @@ static int dp_route_update(struct dp *dp, struct dp_node *n)
 	if (dp->backend == DP_BACKEND_KERNEL && n->coas->next && !n->simul_warned) {
 		char h[INET_ADDRSTRLEN];
 
-		log_info("dp", "kernel backend: %s has simultaneous bindings; traffic follows the newest "
-			 "care-of address only", ntoa(n->hoa, h));
-		n->simul_warned = true;
+		if (!dp->simul_warned)
+			log_warnx("dp", "kernel backend: %s has simultaneous bindings; traffic follows the "
+				  "newest care-of address only (not duplicated to each, RFC 5944 §3.6.1.3); "
+				  "the userspace backend duplicates it (logged once)", ntoa(n->hoa, h));
+		else
+			log_debug("dp", "kernel backend: %s has simultaneous bindings; newest care-of "
+				  "address only", ntoa(n->hoa, h));
+		dp->simul_warned = n->simul_warned = true;
 	}
 	if (want <= 0 || want == n->route_ifindex)
 		return want > 0 ? 0 : -1;
@@ -352,8 +370,10 @@ static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
 	first = !n->coas && !timer_pending(&n->idle);
 	timer_cancel(&dp->loop->timers, &n->idle);
 	c = dp_coa_find(n, ev->coa);
-	if (c && c->encap == encap && (c->via_utun || c->kifindex > 0))
-		return;                             /* a renewal: nothing changes */
+	if (c && c->encap == encap && (c->via_utun || c->kifindex > 0)) {
+		c->flags = ev->flags;               /* a renewal: only B or D may change */
+		return;
+	}
 	if (!c) {
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -367,14 +387,15 @@ static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
 		dp_coa_down(dp, n, c);
 	}
 	c->encap = encap;
+	c->flags = ev->flags;
 	c->seq = ++dp->seq;
 	if (dp_coa_up(dp, n, c) == 0 && dp_route_update(dp, n) == 0) {
 		if (first)
 			log_info("dp", "intercepting %s: tunnelled to %s (%s)", ntoa(n->hoa, h),
-				 ntoa(c->coa, a), encap_name(encap));
+				 ntoa(c->coa, a), dp_encap_name(encap));
 		else
 			log_debug("dp", "%s also or now tunnelled to %s (%s)", ntoa(n->hoa, h),
-				  ntoa(c->coa, a), encap_name(encap));
+				  ntoa(c->coa, a), dp_encap_name(encap));
 	}
 	dp_intercept(dp, n);
 	return;
@@ -426,6 +447,163 @@ static void dp_event(const struct mip_event *ev, void *arg)
 	default:        /* violations; visitors are dp_fa's */
 		break;
 	}
+}
+
+/* ---- broadcast datagrams (§4.3) */
+
+#define DP_BCAST_BUF (65536 + ENCAP_HDR_MAX)
+#define DP_BCAST_BATCH 64
+
+/* Whether the broadcast datagram @p (checked) is one we forward: to the
+ * limited broadcast address or the home network's directed broadcast, not
+ * ICMP router advertisements or solicitations (agent advertisements and
+ * solicitations of the home link, §2.3 and §2.4) nor registration requests
+ * (UDP port 434): those concern the home link only. */
+static bool dp_bcast_wanted(const struct dp *dp, const uint8_t *p, size_t len)
+{
+	const struct conf_prefix *hn = &dp->c->ha.home_network;
+	uint32_t dst = ntohl(ip_dst(p).s_addr);
+	unsigned hl = ip_hlen(p);
+
+	if (dst != INADDR_BROADCAST) {
+		uint32_t mask = hn->len ? 0xffffffffu << (32 - hn->len) : 0;
+
+		if (hn->len >= 31 || dst != ((ntohl(hn->addr.s_addr) & mask) | ~mask))
+			return false;
+	}
+	if (ip_fragoff(p) != 0)
+		return true;
+	if (ip_proto(p) == IPPROTO_ICMP && len >= hl + 1 && (p[hl] == 9 || p[hl] == 10))
+		return false;
+	if (ip_proto(p) == IPPROTO_UDP && len >= hl + 4 && mip_get_u16(p + hl + 2) == MIP_UDP_PORT)
+		return false;
+	return true;
+}
+
+/* Send the broadcast @p to every care-of address registered with B:
+ * tunnelled as it is to a co-located one (D), else first encapsulated to
+ * the home address and that tunnelled to the foreign agent (§4.3). */
+static void dp_bcast_forward(struct dp *dp, uint8_t *p, size_t len)
+{
+	struct encap_params ep = { .src = dp->local, .type = DP_ENCAP_IPIP };
+	uint8_t *nested = dp->bcast_buf + DP_BCAST_BUF;
+	struct dp_node *n;
+	char b[INET_ADDRSTRLEN], h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	RB_FOREACH(n, dp_tree, &dp->nodes)
+		for (struct dp_coa *c = n->coas; c; c = c->next) {
+			int olen;
+
+			if (!(c->flags & MIP_RRQ_B) || !c->via_utun)
+				continue;
+			if (c->flags & MIP_RRQ_D) {
+				olen = utun_fwd_send(dp->utun, n->hoa, c->coa, p, len);
+			} else {
+				ep.dst = n->hoa;
+				ep.id = dp->bcast_id++;
+				olen = encap_build(&ep, p, len, nested, DP_BCAST_BUF);
+				if (olen >= 0)
+					olen = utun_fwd_send(dp->utun, n->hoa, c->coa, nested, (size_t)olen);
+			}
+			if (olen < 0) {
+				dp->bcast_err++;
+				continue;
+			}
+			dp->bcast_fwd++;
+			if (log_debug_enabled("dp"))
+				log_debug("dp", "broadcast to %s forwarded to %s at %s%s", ntoa(ip_dst(p), b),
+					  ntoa(n->hoa, h), ntoa(c->coa, a),
+					  c->flags & MIP_RRQ_D ? "" : " (nested)");
+		}
+}
+
+static void dp_bcast_readable(struct ev_io *io, uint32_t events)
+{
+	struct dp *dp = container_of(io, struct dp, bcast);
+
+	(void)events;
+	for (int i = 0; i < DP_BCAST_BATCH; i++) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t r = recvfrom(io->fd, dp->bcast_buf, DP_BCAST_BUF, 0, (struct sockaddr *)&sll, &sl);
+		size_t len;
+
+		if (r < 0)
+			break;
+		if (sll.sll_pkttype != PACKET_BROADCAST || !dp->c->ha.broadcast || r < 20)
+			continue;
+		len = ip_totlen(dp->bcast_buf);
+		if (len > (size_t)r)
+			continue;                   /* (trailing bytes: link-layer padding) */
+		if (ip_check(dp->bcast_buf, len) < 0 || !dp_bcast_wanted(dp, dp->bcast_buf, len))
+			continue;
+		/* forwarded, not sent: TTL 1 stays on the link */
+		if (ip_ttl_decrement(dp->bcast_buf) == 0)
+			continue;
+		dp_bcast_forward(dp, dp->bcast_buf, len);
+	}
+}
+
+/* A packet socket on the home interface that sees only its link-layer broadcasts. */
+static int dp_bcast_open(struct dp *dp)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_BROADCAST, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = dp->home_ifindex,
+	};
+	int fd;
+
+	if (!dp->c->ha.broadcast)
+		return 0;
+	if (dp->backend != DP_BACKEND_USERSPACE || dp->home_ifindex <= 0) {
+		log_warnx("dp", "broadcast=\"true\" needs the userspace backend and a home interface: "
+			  "the B bit is ignored");
+		return 0;
+	}
+	dp->bcast_buf = malloc(2 * DP_BCAST_BUF);
+	if (!dp->bcast_buf) {
+		log_warnx("dp", "out of memory");
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn("dp", "packet socket for broadcasts on %s", dp->c->ha.interface);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		log_warn("dp", "packet socket for broadcasts on %s", dp->c->ha.interface);
+		close(fd);
+		return -1;
+	}
+	dp->bcast.fd = fd;
+	dp->bcast.cb = dp_bcast_readable;
+	if (ev_add(dp->loop, &dp->bcast, EPOLLIN) < 0) {
+		log_warn("dp", "cannot watch the broadcast socket");
+		close(fd);
+		dp->bcast.fd = -1;
+		return -1;
+	}
+	log_info("dp", "forwarding broadcasts on %s to nodes registered with B (RFC 5944 §4.3)",
+		 dp->c->ha.interface);
+	return 0;
+}
+
+static void dp_bcast_close(struct dp *dp)
+{
+	if (dp->bcast.fd >= 0) {
+		ev_del(dp->loop, &dp->bcast);
+		close(dp->bcast.fd);
+		dp->bcast.fd = -1;
+	}
+	free(dp->bcast_buf);
+	dp->bcast_buf = NULL;
 }
 
 /* ---- open and close */
@@ -502,6 +680,7 @@ struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
 	dp->loop = loop;
 	dp->local = c->ha.address;
 	dp->mtu = c->dp.tunnel_mtu;
+	dp->bcast.fd = -1;
 	RB_INIT(&dp->nodes);
 	dp->nl = knl_open(c->state_dir ? c->state_dir : MIP_CONF_DEFAULT_STATE_DIR);
 	if (!dp->nl)
@@ -513,6 +692,8 @@ struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
 		goto fail;
 	/* the home agent's tunnel device; a foreign agent alone has its own (dp_fa) */
 	if (dp->backend == DP_BACKEND_USERSPACE && c->ha.enabled && !dp_utun(dp))
+		goto fail;
+	if (c->ha.enabled && dp_bcast_open(dp) < 0)
 		goto fail;
 	if (notify_listen(dp_event, dp) < 0) {
 		log_warnx("dp", "cannot listen to binding events: too many listeners");
@@ -539,6 +720,7 @@ void dp_close(struct dp *dp)
 		notify_unlisten(dp_event, dp);
 		reload_hook_del(dp_reload, dp);
 	}
+	dp_bcast_close(dp);
 	while ((n = RB_MIN(dp_tree, &dp->nodes)))
 		dp_node_free(dp, n);
 	arp_close(dp->arp);

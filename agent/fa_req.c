@@ -61,8 +61,8 @@ void fa_deny(struct mip_fa *fa, const struct fa_pending *pe, uint8_t code, uint1
 	char h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 
 	fa_count_code(code);
-	log_info("fa", "denied %s (home agent %s): %u %s", fa_ntoa(pe->key.hoa, h),
-		 fa_ntoa(pe->key.ha, a), code, mip_code_str(code));
+	log_flood(LOG_LVL_INFO, "fa", "denied %s (home agent %s): %u %s", fa_ntoa(pe->key.hoa, h),
+		  fa_ntoa(pe->key.ha, a), code, mip_code_str(code));
 	if (!fa_deny_allowed(fa, pe->key.hoa.s_addr ? pe->key.hoa : pe->src, code)) {
 		log_debug("fa", "denial %u to %s not sent: one per second", code, h);
 		return;

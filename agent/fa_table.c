@@ -185,8 +185,13 @@ size_t fa_pending_of_node(struct mip_fa *fa, const struct fa_pkey *k)
 
 struct fa_pending *fa_pending_new(struct mip_fa *fa, const struct fa_pkey *k)
 {
-	struct fa_pending *p = calloc(1, sizeof(*p));
+	struct fa_pending *p;
 
+	/* <limits max-pending>: a flood of requests for many home addresses
+	 * must not grow the table without bound (the caller answers 66) */
+	if (fa->c->limits.max_pending && fa->n_pending >= fa->c->limits.max_pending)
+		return NULL;
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->fa = fa;

@@ -164,12 +164,15 @@ static void ha_reply(struct mip_ha *ha, struct ha_req *r, uint8_t code, uint16_t
 			r->node->ctr.recent_denied_code = code;
 		}
 	}
-	if (mip_code_accepted(code))
-		log_debug("reg", "accepted %s care-of %s lifetime %u", ip(r->rq.hoa, a),
-			  ip(r->rq.coa, c), lifetime);
-	else
-		log_info("reg", "denied %s care-of %s: %u %s", ip(r->rq.hoa, a), ip(r->rq.coa, c),
-			 code, mip_code_str(code));
+	/* the addresses are formatted only for a line that will be written */
+	if (mip_code_accepted(code)) {
+		if (log_debug_enabled("reg"))
+			log_debug("reg", "accepted %s care-of %s lifetime %u", ip(r->rq.hoa, a),
+				  ip(r->rq.coa, c), lifetime);
+	} else if (log_get_level() >= LOG_LVL_INFO) {
+		log_flood(LOG_LVL_INFO, "reg", "denied %s care-of %s: %u %s", ip(r->rq.hoa, a),
+			  ip(r->rq.coa, c), code, mip_code_str(code));
+	}
 	ha_send_reply(ha, r, code, lifetime);
 }
 
@@ -199,12 +202,28 @@ static void ha_binding_remove(struct mip_ha *ha, struct mip_binding *b, enum mip
 	binding_del(&ha->bindings, b);
 }
 
+/* The expiry timer fired; a renewal may have moved the end of the binding
+ * on since the timer was armed (ha_arm): then it waits for the new end. */
 static void ha_binding_expired(struct mip_timer *t)
 {
 	struct mip_binding *b = container_of(t, struct mip_binding, expiry);
+	uint64_t end = b->granted_ms + (uint64_t)b->lifetime * 1000;
 
+	if (b->lifetime != MIP_LIFETIME_INFINITE && end > t->when &&
+	    timer_schedule(ha_active->timers, t, end) == 0)
+		return;
 	mip_count(MIP_CTR_HA_BINDINGS_EXPIRED);
 	ha_binding_remove(ha_active, b, MIP_EV_BINDING_EXPIRED);
+}
+
+/* Arm @b's expiry for @when.  A renewal moves the end later: the timer then
+ * stays where it is and moves on when it fires, so re-registrations cost no
+ * heap work (a binding is re-armed at most once per lifetime). */
+static int ha_arm(struct mip_ha *ha, struct mip_binding *b, uint64_t when)
+{
+	if (timer_pending(&b->expiry) && b->expiry.when <= when)
+		return 0;
+	return timer_schedule(ha->timers, &b->expiry, when);
 }
 
 static unsigned node_max_lifetime(const struct conf_home_agent *hc, const struct conf_node *cn)
@@ -435,7 +454,7 @@ static void ha_accept(struct mip_ha *ha, struct ha_req *r)
 	b->granted_ms = now;
 	if (granted == MIP_LIFETIME_INFINITE) {
 		timer_cancel(ha->timers, &b->expiry);
-	} else if (timer_schedule(ha->timers, &b->expiry, now + (uint64_t)granted * 1000) < 0) {
+	} else if (ha_arm(ha, b, now + (uint64_t)granted * 1000) < 0) {
 		ha_binding_remove(ha, b, MIP_EV_BINDING_REMOVED);
 		ha_reply(ha, r, MIP_CODE_HA_RESOURCES, 0);
 		return;

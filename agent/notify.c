@@ -66,8 +66,8 @@ static void notify_log(const struct mip_event *ev)
 	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
 	inet_ntop(AF_INET, &ev->peer, peer, sizeof(peer));
 	if (ev->type == MIP_EV_SEC_VIOLATION)
-		log_warnx("sec", "security violation from %s for %s: %s (SPI %u, id %016llx)",
-			  peer, hoa, notify_violation_name(ev->reason), ev->spi,
+		log_flood(LOG_LVL_WARN, "sec", "security violation from %s for %s: %s (SPI %u, id "
+			  "%016llx)", peer, hoa, notify_violation_name(ev->reason), ev->spi,
 			  (unsigned long long)ev->id);
 	else if (ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED)
 		log_debug("fa", "%s %s care-of %s lifetime %u", notify_event_name(ev->type), hoa, coa,

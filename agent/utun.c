@@ -174,6 +174,30 @@ void utun_encap_one(struct utun *u, uint8_t *p, size_t len)
 	u->st.no_route++;
 }
 
+/* Send @p (@len bytes) now through the forward tunnel of @inner_dst to
+ * @remote, whatever @p's own destination: broadcast datagrams, nested
+ * encapsulation (RFC 5944 §4.3). */
+int utun_fwd_send(struct utun *u, struct in_addr inner_dst, struct in_addr remote,
+		  uint8_t *p, size_t len)
+{
+	struct hkey k = hkey1(inner_dst);
+	struct fwd *f = (struct fwd *)utun_htab_find(&u->fwd, &k);
+
+	if (ip_check(p, len) < 0) {
+		u->st.bad_inner++;
+		return -1;
+	}
+	if (f)
+		for (unsigned j = 0; j < f->n; j++)
+			if (f->t[j].remote.s_addr == remote.s_addr) {
+				send_tunnel(u, &f->t[j], p, len);
+				utun_tx_flush(u);
+				return 0;
+			}
+	u->st.no_route++;
+	return -1;
+}
+
 /* ---- input ---- */
 
 static void decap_one(struct utun *u, uint8_t *p, size_t len)

@@ -648,15 +648,15 @@ static void xfrm_event(const struct mip_event *ev, void *arg)
 
 	memset(&key, 0, sizeof(key));
 	key.hoa = ev->hoa;
-	if (ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED) {
+	switch (ev->type) {
+	case MIP_EV_VISITOR_ADDED:
+	case MIP_EV_VISITOR_REMOVED:
 		key.role = XFRM_ROLE_FA;
 		key.k2 = ev->ha;
 		key.ifindex = ev->ifindex;
 		key.via = key.tun = ev->ha;
 		xb_update(x, &key, ev->flags, ev->type == MIP_EV_VISITOR_REMOVED);
-		return;
-	}
-	switch (ev->type) {
+		break;
 	case MIP_EV_BINDING_ADDED:
 	case MIP_EV_BINDING_RENEWED:
 	case MIP_EV_BINDING_REMOVED:

@@ -9,9 +9,12 @@
  * authenticator is the request's, which the generator counts as bad.
  *
  * usage: reflector [PORT]   (default 434); SIGTERM/SIGINT: print
- * "reflected N" and exit. */
+ * "reflected N" and exit.
+ *        reflector -s PORT  a sink: binds PORT and never reads, to measure
+ *                           how fast the load generator alone sends. */
 #include "config.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +43,17 @@ int main(int argc, char **argv)
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned long long reflected = 0;
-	int port = argc > 1 ? atoi(argv[1]) : MIP_UDP_PORT, fd, ep, size = 8 << 20;
+	bool sink = argc > 2 && strcmp(argv[1], "-s") == 0;
+	int port = argc > 1 ? atoi(argv[argc - 1]) : MIP_UDP_PORT, fd, ep, size = 8 << 20;
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	fd = net_udp_open(any, (uint16_t)port);
+	if (sink) {
+		while (!stop && fd >= 0)
+			pause();
+		return fd < 0;
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (fd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		perror("reflector");

@@ -15,6 +15,7 @@
 # Env: top_builddir (default: the current directory), SIZES ("10000 100000"),
 # WALK_TOOL (snmpbulkwalk), REPS (50), KEEP=1 keeps the temp dir.
 set -u
+umask 027        # mipagent refuses a configuration others may read
 top_builddir=${top_builddir:-.}
 B=$(cd "$top_builddir" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -59,7 +59,8 @@
 	X(LOG_SUPPRESSED, "", "log lines suppressed by the log rate limit")                \
 	X(XFRM_POLICIES_ADDED, "", "IPsec policies installed")                             \
 	X(XFRM_POLICIES_REMOVED, "", "IPsec policies removed")                             \
-	X(XFRM_ERRORS, "", "IPsec policies that could not be installed or removed")
+	X(XFRM_ERRORS, "", "IPsec policies that could not be installed or removed") \
+	X(LOOP_STALLS, "", "event-loop turns longer than 10 ms")
 
 enum mip_counter {
 #define X(name, mib, desc) MIP_CTR_##name,
@@ -73,6 +74,9 @@ extern uint32_t mip_counters[MIP_CTR_COUNT];
 static inline void mip_count(enum mip_counter c) { mip_counters[c]++; }
 const char *mip_counter_mib_name(enum mip_counter c);
 const char *mip_counter_desc(enum mip_counter c);
+/** A stable name for every counter, MIB object or not: the enum's, in
+ *  lower case with dashes ("rl-dropped-source"). */
+const char *mip_counter_key(enum mip_counter c);
 void mip_counters_reset(void);
 
 #endif

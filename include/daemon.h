@@ -29,6 +29,7 @@ struct mip_daemon {
 	struct mip_fa *fa;        /* the foreign agent (fa.h), or NULL */
 	struct adv *adv;          /* agent advertisements (adv.h) */
 	struct dp_fa *dp_fa;      /* the foreign agent's data plane (dp_fa.h) */
+	struct mip_sec *sec;      /* rate limits, IPsec policies, privileges (sec.h) */
 };
 
 /** Parse the command line; returns 0, 1 (exit with success: -h / -V) or -1. */

@@ -27,6 +27,7 @@
 #ifndef MIP_UTUN_H
 #define MIP_UTUN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
@@ -68,6 +69,11 @@ int utun_set_ttl(struct utun *u, int ttl);
 int utun_fwd_add(struct utun *u, struct in_addr inner_dst, struct in_addr local,
 		 struct in_addr remote, enum dp_encap encap);
 int utun_fwd_del(struct utun *u, struct in_addr inner_dst, struct in_addr remote);
+/** Encapsulate @p (@len bytes, a whole IPv4 datagram whatever its
+ *  destination) into the forward tunnel of @inner_dst to @remote and send it
+ *  at once: 0, or -1 when there is no such tunnel or @p is not valid. */
+int utun_fwd_send(struct utun *u, struct in_addr inner_dst, struct in_addr remote,
+		  uint8_t *p, size_t len);
 /** Reverse tunnel: inner packets from @inner_src go encapsulated from @local to @remote. */
 int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
 		 struct in_addr remote, enum dp_encap encap);

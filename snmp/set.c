@@ -215,15 +215,16 @@ struct wtarget {
 /* The writable tables: entry OID under mipMIBObjects, accessible columns,
  * the first writable one and its object. */
 static const struct {
-	uint32_t sfx[3];
-	uint32_t col_min, col_max, wcol_min;
+	uint32_t sfx[4];
+	size_t sfx_len;
+	uint32_t col_max, wcol_min;
 	size_t index_len;
 	enum wobj first;
 	enum wtable table;
 } wtables[] = {
 	{ { 2, 1, 1 }, 3, 6, 3, 5, W_SA_TYPE, T_SA },          /* mipSecAssocEntry */
-	{ { 4, 1, 1 }, 2, 9, 2, 4, W_ADV_MAXREG, T_ADV },      /* maAdvConfigEntry */
-	{ { 5, 1, 1 }, 2, 2, 2, 4, W_COA_STATUS, T_COA },      /* faCOAEntry */
+	{ { 4, 2, 1, 1 }, 4, 9, 2, 4, W_ADV_MAXREG, T_ADV },   /* maAdvConfigEntry */
+	{ { 5, 1, 1, 1 }, 4, 2, 2, 4, W_COA_STATUS, T_COA },   /* faCOAEntry */
 };
 
 /* Which writable object @name is (RFC 3416 §4.2.5's notWritable and noCreation). */
@@ -247,23 +248,26 @@ static enum mib_err resolve(const uint32_t *name, size_t len, struct wtarget *t)
 		return rl == ol + 1 && r[ol] == 0 ? MIB_ERR_NONE : MIB_ERR_NO_CREATION;
 	}
 	for (size_t i = 0; i < sizeof(wtables) / sizeof(wtables[0]); i++) {
+		size_t el = wtables[i].sfx_len;
+		const uint32_t *x;
 		uint32_t col;
 
-		if (rl < 4 || memcmp(r, wtables[i].sfx, sizeof(wtables[i].sfx)))
+		if (rl <= el || memcmp(r, wtables[i].sfx, el * sizeof(*r)))
 			continue;
-		col = r[3];
+		col = r[el];
 		if (col < wtables[i].wcol_min || col > wtables[i].col_max)
 			return MIB_ERR_NOT_WRITABLE;
 		t->table = wtables[i].table;
 		t->obj = (enum wobj)(wtables[i].first + (col - wtables[i].wcol_min));
-		if (rl - 4 != wtables[i].index_len)
+		if (rl - el - 1 != wtables[i].index_len)
 			return MIB_ERR_NO_CREATION;
+		x = r + el + 1;
 		for (size_t k = 0; k < 4; k++)
-			if (r[4 + k] > 255)
+			if (x[k] > 255)
 				return MIB_ERR_NO_CREATION;
-		t->addr = r[4] << 24 | r[5] << 16 | r[6] << 8 | r[7];
+		t->addr = x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3];
 		if (wtables[i].index_len == 5)
-			t->spi = r[8];
+			t->spi = x[4];
 		return MIB_ERR_NONE;
 	}
 	return MIB_ERR_NOT_WRITABLE;
@@ -997,7 +1001,7 @@ enum mib_err mib_set_prepare(const struct mib_ctx *ctx, const struct mib_setvb *
 		if (e == MIB_ERR_NONE)
 			e = mib_set_check(&vbs[i]);
 		if (e != MIB_ERR_NONE)
-			p.bad = i;
+			fail(&p, i, e, "%s", mib_err_name(e));
 	}
 	if (e != MIB_ERR_NONE)
 		goto out;

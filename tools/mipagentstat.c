@@ -28,7 +28,7 @@ struct record {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mipagentstat [-s SOCKET] [-j|-x] [bindings|nodes|visitors|pending|advertisements|\n"
-		"                    counters|summary] [ADDRESS]\n"
+		"                    peers|counters|summary] [ADDRESS]\n"
 		"  -s SOCKET  control socket (default " MIP_CONF_DEFAULT_SOCKET ")\n"
 		"  -j         JSON output;  -x  XML output\n"
 		"exit status: 0 ok, 1 the daemon refused the request, 2 cannot reach the daemon, 64 usage\n");
@@ -148,8 +148,27 @@ static void print_text(const char *what, struct record *r, int nrec)
 	if (print_text_fa(what, r, nrec))
 		return;
 	if (strcmp(what, "counters") == 0) {
+		/* the MIB object's name, else mipagent's own key */
 		for (int i = 0; i < nrec; i++)
-			printf("%-28s %10s\n", field(&r[i], "name"), field(&r[i], "value"));
+			printf("%-28s %10s\n", strcmp(field(&r[i], "name"), "-") || !*field(&r[i], "key") ?
+			       field(&r[i], "name") : field(&r[i], "key"), field(&r[i], "value"));
+		return;
+	}
+	if (strcmp(what, "peers") == 0) {
+		printf("%-16s %-4s %-28s %-16s %-8s %-7s %-8s %-8s %s\n", "Peer Address", "SAs",
+		       "IPsec", "Local", "Bindings", "Tunnels", "Visitors", "Policies", "Req/Rep/Fwd/Rev");
+		for (int i = 0; i < nrec; i++) {
+			char kinds[64];
+
+			snprintf(kinds, sizeof(kinds), "%s/%s/%s/%s%s%s", field(&r[i], "request"),
+				 field(&r[i], "reply"), field(&r[i], "forward"), field(&r[i], "reverse"),
+				 strcmp(field(&r[i], "failed"), "0") ? " failed " : "",
+				 strcmp(field(&r[i], "failed"), "0") ? field(&r[i], "failed") : "");
+			printf("%-16s %-4s %-28s %-16s %-8s %-7s %-8s %-8s %s\n", field(&r[i], "address"),
+			       field(&r[i], "sas"), field(&r[i], "ipsec"), field(&r[i], "local"),
+			       field(&r[i], "bindings"), field(&r[i], "tunnels"), field(&r[i], "visitors"),
+			       field(&r[i], "policies"), kinds);
+		}
 		return;
 	}
 	for (int i = 0; i < nrec; i++) {
@@ -233,7 +252,7 @@ int main(int argc, char **argv)
 		addr = argv[optind++];
 	if (optind < argc || (strcmp(what, "bindings") && strcmp(what, "nodes") &&
 			      strcmp(what, "visitors") && strcmp(what, "pending") &&
-			      strcmp(what, "advertisements") &&
+			      strcmp(what, "advertisements") && strcmp(what, "peers") &&
 			      strcmp(what, "counters") && strcmp(what, "summary"))) {
 		usage(stderr);
 		return 64;

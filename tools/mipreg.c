@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"      --duration S       send for S seconds;  --requests M: send M requests\n"
 		"                         (default: one per node)\n"
 		"      --window W         requests outstanding at most (default 256)\n"
+		"      --same-expiry      lifetime -l minus the whole seconds since the start, so\n"
+		"                         that every binding of the run ends in the same second\n"
 		"                         a request unanswered within -t counts as lost\n"
 		"exit status: 0 accepted, 1 denied, 2 no reply, 3 bad reply, 64 usage error\n");
 }
@@ -90,7 +92,7 @@ static int parse_flags(const char *s, uint8_t *out)
 
 enum {
 	OPT_FA_SPI = 256, OPT_FA_KEY, OPT_FA_ALG, OPT_EXTRA, OPT_NO_RESYNC,
-	OPT_COUNT, OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WINDOW,
+	OPT_COUNT, OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WINDOW, OPT_SAME_EXPIRY,
 };
 
 static int parse_seconds(const char *s, double max, double *out)
@@ -121,7 +123,7 @@ static int parse_opts(int argc, char **argv, struct mipreg_opts *o)
 		{ "no-resync", 0, NULL, OPT_NO_RESYNC },
 		{ "count", 1, NULL, OPT_COUNT }, { "rate", 1, NULL, OPT_RATE },
 		{ "duration", 1, NULL, OPT_DURATION }, { "requests", 1, NULL, OPT_REQUESTS },
-		{ "window", 1, NULL, OPT_WINDOW },
+		{ "window", 1, NULL, OPT_WINDOW }, { "same-expiry", 0, NULL, OPT_SAME_EXPIRY },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_hoa = false, have_ha = false, have_coa = false, have_dest = false;
@@ -167,6 +169,7 @@ static int parse_opts(int argc, char **argv, struct mipreg_opts *o)
 		case OPT_RATE: bad = parse_seconds(optarg, 1e9, &o->rate); o->load = true; break;
 		case OPT_DURATION: bad = parse_seconds(optarg, 86400, &o->duration); o->load = true; break;
 		case OPT_REQUESTS: bad = parse_u64(optarg, 0, UINT64_MAX, &o->requests) || !o->requests; o->load = true; break;
+		case OPT_SAME_EXPIRY: o->same_expiry = o->load = true; break;
 		case OPT_WINDOW: bad = parse_u64(optarg, 0, 1u << 24, &v) || !v; o->window = (uint32_t)v; o->load = true; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); exit(0);

@@ -41,6 +41,7 @@ struct mipreg_opts {
 	double duration;           /* seconds of sending; 0: until @requests */
 	uint64_t requests;         /* requests to send; 0: until @duration */
 	uint32_t window;           /* requests outstanding at most */
+	bool same_expiry;          /* lifetimes count down so all bindings end together */
 };
 
 /** Run the load generator; returns the exit status. */

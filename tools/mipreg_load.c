@@ -179,14 +179,16 @@ static uint64_t lg_id(struct lg *g, struct lg_node *n, uint64_t ntp)
 	return id > n->last_id ? id : n->last_id + 1;
 }
 
-/* Write node @idx's request into @m; returns its length or 0. */
-static size_t lg_build(struct lg *g, uint32_t idx, uint64_t ntp, uint8_t *m)
+/* Write node @idx's request into @m; returns its length or 0.  @lifetime
+ * is the one to ask for (it counts down with --same-expiry). */
+static size_t lg_build(struct lg *g, uint32_t idx, uint64_t ntp, uint16_t lifetime, uint8_t *m)
 {
 	const struct mipreg_opts *o = g->o;
 	struct lg_node *n = &g->nodes[idx];
 	uint32_t hoa = g->first + idx;
 
 	memcpy(m, g->tmpl, g->len);
+	mip_set_u16(m + 2, lifetime);
 	mip_set_u32(m + 4, hoa);
 	if (!o->have_coa)
 		mip_set_u32(m + 12, hoa);
@@ -236,9 +238,15 @@ static uint32_t lg_next_node(struct lg *g)
 /* Send up to @max requests; returns how many left. */
 static unsigned lg_send(struct lg *g, unsigned max)
 {
-	uint64_t ntp = mip_ntp_now(), now;
+	uint64_t ntp = mip_ntp_now(), now = mono_ns();
+	uint16_t lifetime = (uint16_t)g->o->lifetime;
 	unsigned n = 0, done = 0;
 
+	if (g->o->same_expiry && lifetime && lifetime != 0xffff) {
+		uint64_t whole = (now - g->start_ns) / NS;
+
+		lifetime = whole + 1 < lifetime ? (uint16_t)(lifetime - whole) : 1;
+	}
 	if (max > LG_BATCH)
 		max = LG_BATCH;
 	while (n < max) {
@@ -247,7 +255,7 @@ static unsigned lg_send(struct lg *g, unsigned max)
 
 		if (idx == UINT32_MAX)
 			break;
-		len = lg_build(g, idx, ntp, g->sbuf[n]);
+		len = lg_build(g, idx, ntp, lifetime, g->sbuf[n]);
 		if (!len) {
 			fprintf(stderr, "mipreg: cannot compute an authenticator\n");
 			exit(EXIT_USAGE);

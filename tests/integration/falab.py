@@ -31,6 +31,8 @@ import tempfile
 import time
 import traceback
 
+os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
+
 HA = "192.0.2.1"
 HA_NET = "198.51.100.1"
 CN = "192.0.2.10"

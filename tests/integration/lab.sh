@@ -7,6 +7,7 @@
 # mipagentstat and snmpwalk show the binding.  Everything runs in namespaces
 # this script makes, and is removed again at the end.
 set -eu
+umask 027        # mipagent refuses a configuration others may read
 top=$(cd "$(dirname "$0")/../.." && pwd)
 P=${LAB_PREFIX:-lab$$}
 work=$(mktemp -d /tmp/mipagent-lab.XXXXXX)

@@ -30,6 +30,8 @@ import tempfile
 import time
 import traceback
 
+os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
+
 NTP_UNIX_OFFSET = 2208988800
 
 HA_ADDR = "192.0.2.1"          # configured home agent address (home link)

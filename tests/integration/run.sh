@@ -15,6 +15,8 @@ builddir=$(cd "$top_builddir" && pwd) || exit 99
 export top_srcdir="$srcdir" top_builddir="$builddir"
 dir=$srcdir/tests/integration
 PY=/usr/bin/python3
+# mipagent refuses a configuration file others may read (it holds keys)
+umask 027
 export PYTHONDONTWRITEBYTECODE=1
 # the tunnel driver make built (sanitizer flags included), if there is one
 [ -x "$builddir/tests/integration/utun_driver" ] && export UTUN_DRIVER="$builddir/tests/integration/utun_driver"

@@ -36,6 +36,8 @@ import tempfile
 import time
 import traceback
 
+os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
+
 HA = "192.0.2.1"
 HA_NET = "198.51.100.1"
 RT_NET = "198.51.100.2"
@@ -272,17 +274,18 @@ def mac_of(ns, dev):
 
 # ---------------------------------------------------------------- daemon
 
-def conf_xml(name, backend="auto"):
+def conf_xml(name, backend="auto", broadcast=False):
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<mipagent>\n'
             '  <general log-level="debug" state-dir="%s/state" control-socket="%s/%s.sock"/>\n'
             '  <home-agent address="%s" interface="ha0" home-network="192.0.2.0/24"\n'
-            '      max-registration-lifetime="1800" max-bindings="2">\n'
+            '      max-registration-lifetime="1800" max-bindings="2" broadcast="%s">\n'
             '    <mobile-node address="%s">\n'
             '      <security-association spi="256" key="%s"/>\n'
             '    </mobile-node>\n'
             '  </home-agent>\n'
             '  <data-plane backend="%s" tunnel-mtu="1480" gratuitous-arp-count="%d"/>\n'
-            '</mipagent>\n' % (TMP, TMP, name, HA, HOA, K, backend, GARP_COUNT))
+            '</mipagent>\n' % (TMP, TMP, name, HA, "true" if broadcast else "false", HOA, K, backend,
+                                GARP_COUNT))
 
 
 class Daemon:
@@ -292,13 +295,13 @@ class Daemon:
         self.sock = None
         self.n = 0
 
-    def start(self, backend="auto", expect_fail=False):
+    def start(self, backend="auto", expect_fail=False, broadcast=False):
         self.stop()
         self.n += 1
         name = "ha%d" % self.n
         conf = os.path.join(TMP, name + ".xml")
         with open(conf, "w") as f:
-            f.write(conf_xml(name, backend))
+            f.write(conf_xml(name, backend, broadcast))
         self.sock = os.path.join(TMP, name + ".sock")
         self.log = os.path.join(TMP, name + ".log")
         with open(self.log, "w") as lf:
@@ -406,11 +409,11 @@ class MobileNode:
         self.rule = False
         self.kernel = False
 
-    def start(self, encap="ipip", reverse=False, coas=(COA,)):
+    def start(self, encap="ipip", reverse=False, coas=(COA,), any_dst=False):
         self.stop()
         entries = []
         for c in coas:
-            entries += ["decap", HA, c, "0.0.0.0", HOA]
+            entries += ["decap", HA, c, "0.0.0.0", "0.0.0.0" if any_dst else HOA]
         if reverse:
             entries += ["rev", HOA, coas[0], HA, encap]
         self.p = popen("mn", [DRIVER, "-n", "mnt%d"] + entries, stdout=subprocess.PIPE,
@@ -772,6 +775,72 @@ def t_simultaneous():
         ip("mn", "addr", "del", COA2 + "/24", "dev", "mn0", check_rc=False)
 
 
+BCAST = "192.0.2.255"
+BCAST_PORT = 7778
+BCAST_SENDER = r'''
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for i in range(3):
+    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.1)
+'''
+
+
+def broadcast_rows(tag):
+    """CN sends UDP datagrams to the home link's broadcast address; the rows
+    of the MN's TUN device (what utun_driver decapsulated) that carry them."""
+    path = os.path.join(TMP, "bcast_sender.py")
+    with open(path, "w") as f:
+        f.write(BCAST_SENDER)
+    cap = Capture("mn", mn.tun, "ip")
+    nsx("cn", "/usr/bin/python3", path, BCAST, BCAST_PORT, tag)
+    time.sleep(0.3)
+    rows = cap.stop()
+    hexes = tag.encode().hex()
+    return [r for r in rows if BCAST in r["ip.dst"].split(",") and hexes in r["data.data"]]
+
+
+def t_broadcast():
+    """RFC 5944 §4.3: broadcasts on the home link reach nodes registered with
+    B, only when the home agent's broadcast attribute is true; plain
+    encapsulation for a co-located care-of address, nested otherwise."""
+    tshark_ok()
+    try:
+        # broadcast="false" (the default): the B bit is ignored (§3.8.2)
+        mn.start("ipip", any_dst=True)
+        mipreg("DB")
+        rows = broadcast_rows("bcast-off")
+        check(rows == [], "broadcast forwarded although broadcast=\"false\": %s" % rows[:3])
+        daemon.start("auto", broadcast=True)
+        STATE["tun"] = tun_dev()
+        check("forwarding broadcasts on ha0" in daemon.text(), "broadcast socket not logged")
+        # D and B: encapsulated once, HA -> co-located care-of address
+        mipreg("DB")
+        rows = broadcast_rows("bcast-db")
+        check(len(rows) >= 3, "the MN did not receive the broadcasts with -F DB: %s" % rows[:3])
+        for r in rows:
+            check(r["ip.src"] == CN and r["ip.dst"] == BCAST,
+                  "decapsulated broadcast %s -> %s, expected %s -> %s" % (r["ip.src"], r["ip.dst"],
+                                                                         CN, BCAST))
+        # B without D (a foreign agent's care-of address): nested, the
+        # broadcast inside IP-in-IP to the home address inside the tunnel
+        mipreg("B")
+        rows = broadcast_rows("bcast-b")
+        check(len(rows) >= 3, "no nested broadcasts with -F B: %s" % rows[:3])
+        for r in rows:
+            check(r["ip.src"] == "%s,%s" % (HA, CN) and r["ip.dst"] == "%s,%s" % (HOA, BCAST)
+                  and r["ip.proto"].split(",")[0] == "4",
+                  "not nested (%s,%s -> %s,%s): %s" % (HA, CN, HOA, BCAST, r))
+        # without B: nothing
+        mipreg("D")
+        rows = broadcast_rows("bcast-nob")
+        check(rows == [], "broadcast forwarded without the B bit: %s" % rows[:3])
+    finally:
+        mn.start("ipip")
+        mipreg("D")
+
+
 def t_came_home():
     tshark_ok()
     ha_mac = mac_of("ha", "ha0")
@@ -889,6 +958,7 @@ def main():
                     R.case("traffic-%s%s" % (encap, "-revtun" if reverse else ""), traffic_case,
                            encap, reverse)
             R.case("simultaneous-bindings", t_simultaneous)
+            R.case("broadcast", t_broadcast)
             R.case("came-home", t_came_home)
             R.case("expiry", t_away_again_and_expiry)
             R.case("sigterm-cleanup", t_sigterm_cleanup)

@@ -153,6 +153,42 @@ START_TEST(test_names_and_keys)
 }
 END_TEST
 
+/* Prepared keys are cached by their bytes: alternating keys, keys of the
+ * lengths HMAC treats apart (none, one block, longer: hashed first) and keys
+ * too long to cache must all give python3's hmac.new(key, msg, md5). */
+START_TEST(test_hmac_key_cache)
+{
+	static const struct {
+		size_t len;
+		const char *expect;
+	} cases[] = {
+		{ 16, "b66af38541e4a7c0cc13005f5fc065e4" },     /* key */
+		{ 16, "702fac54c7d5e1a04093b475c2050afa" },     /* key, last byte ^ 0x80 */
+		{ 100, "bd3662f753ef5130f1270611fca249b8" },    /* bytes 0..99 */
+		{ 0, "366876a96becef6401819bf7ea68f65d" },
+		{ 64, "1674c35ab0ec84fe5b65310999385d78" },     /* bytes 0..63 */
+		{ 65, "a34c54a90506b119851700f03d3374c7" },     /* bytes 0..64 */
+	};
+	uint8_t msg[30], out[16], expect[16], k[100];
+
+	hex(msg_hex, msg, sizeof(msg));
+	for (int round = 0; round < 3; round++)
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			if (c < 2) {
+				memcpy(k, key, sizeof(key));    /* the same bytes in another buffer */
+				if (c == 1)
+					k[15] ^= 0x80;
+			} else {
+				for (size_t i = 0; i < sizeof(k); i++)
+					k[i] = (uint8_t)i;
+			}
+			hex(cases[c].expect, expect, sizeof(expect));
+			ck_assert_int_eq(mip_auth_compute(MIP_AUTH_HMAC_MD5, k, cases[c].len, msg, 24, 6, out), 0);
+			ck_assert_msg(memcmp(out, expect, 16) == 0, "key %zu, round %d", c, round);
+		}
+}
+END_TEST
+
 START_TEST(test_random)
 {
 	uint8_t a[16] = { 0 }, b[16] = { 0 };
@@ -180,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, test_verify_rejects_short_authenticator);
 	tcase_add_test(tc, test_names_and_keys);
 	tcase_add_test(tc, test_random);
+	tcase_add_test(tc, test_hmac_key_cache);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include "binding.h"
 #include "conf.h"
+#include "fa.h"
 #include "counters.h"
 #include "ha.h"
 #include "node.h"
@@ -616,6 +617,611 @@ START_TEST(test_large_walk)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- SET (snmp/set.c) */
+
+#define ADV MIP "4.2.1.1."              /* maAdvConfigEntry */
+#define COA MIP "5.1.1.1."              /* faCOAEntry */
+
+static const char *set_xml =
+	"<mipagent>"
+	" <home-agent address='192.0.2.1' interface='ha0' home-network='192.0.2.0/24'>"
+	"  <virtual-network prefix='10.1.0.0/16'/>"
+	"  <mobile-node address='192.0.2.100'>"
+	"   <security-association spi='257' key='" KEY "'/>"
+	"   <security-association spi='258' algorithm='rfc2002-md5' key='" KEY "'/>"
+	"  </mobile-node>"
+	"  <mobile-node first='192.0.2.20' last='192.0.2.22'>"
+	"   <security-association spi='300' key='" KEY "'/>"
+	"  </mobile-node>"
+	"  <interface name='ha0' max-interval='10'/>"
+	" </home-agent>"
+	" <foreign-agent>"
+	"  <interface name='fa0'><care-of-address address='203.0.113.1'/></interface>"
+	"  <interface name='fa1' advertise='false'><care-of-address address='198.51.100.9'/></interface>"
+	"  <visitor address='192.0.2.200'><security-association spi='400' key='" KEY "'/></visitor>"
+	" </foreign-agent>"
+	" <peer address='198.51.100.2'><security-association spi='500' key='" KEY "'/></peer>"
+	"</mipagent>";
+
+static struct conf *sconf, *committed;
+static struct mib_rows *rows;
+static struct mib_ctx sctx;
+static int commit_calls, commit_rc;
+
+/* Agent discovery's rows: ha0 192.0.2.1/24, fa1 198.51.100.1/25, fa0 203.0.113.1/26. */
+static bool fake_adv_find(const struct mib_ctx *c, struct in_addr a, bool next, struct mib_adv_if *out)
+{
+	static const struct { const char *name, *addr; uint8_t plen; } ifs[] = {
+		{ "ha0", "192.0.2.1", 24 }, { "fa1", "198.51.100.1", 25 }, { "fa0", "203.0.113.1", 26 },
+	};
+
+	(void)c;
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t h = ntohl(A(ifs[i].addr).s_addr), want = ntohl(a.s_addr);
+
+		if (next ? h > want : h == want) {
+			memset(out, 0, sizeof(*out));
+			snprintf(out->name, sizeof(out->name), "%s", ifs[i].name);
+			out->addr = A(ifs[i].addr);
+			out->plen = ifs[i].plen;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* reload_commit() stand-in: keeps the configuration "swapped in". */
+static int fake_commit(void *arg, struct conf *edited, FILE *err)
+{
+	(void)arg;
+	commit_calls++;
+	if (commit_rc < 0) {
+		fprintf(err, "refused by the test\n");
+		conf_free(edited);
+		return -1;
+	}
+	conf_free(committed);
+	committed = edited;
+	sctx.conf = committed;
+	return 0;
+}
+
+static void set_setup(void)
+{
+	sconf = conf_parse_memory("set.xml", set_xml, strlen(set_xml), stderr);
+	ck_assert_ptr_nonnull(sconf);
+	ck_assert_int_eq(conf_check(sconf, stderr), 0);
+	rows = mib_rows_new();
+	ck_assert_ptr_nonnull(rows);
+	fake_now = 100000;
+	committed = NULL;
+	commit_calls = commit_rc = 0;
+	sctx = (struct mib_ctx){ .conf = sconf, .now_ms = now_ms, .start_ms = 1000, .rows = rows,
+				 .adv_find = fake_adv_find };
+}
+
+static void set_teardown(void)
+{
+	conf_free(committed);
+	conf_free(sconf);
+	mib_rows_free(rows);
+}
+
+/* A varbind built from text: an OID and a value. */
+struct tvb {
+	uint32_t name[MIB_OID_MAX];
+	uint8_t oct[40];
+};
+
+static struct mib_setvb vb_int(struct tvb *b, const char *oid, int32_t i)
+{
+	struct mib_setvb v = { .name = b->name, .len = O(oid, b->name), .type = MIB_INTEGER, .i = i };
+
+	return v;
+}
+
+static struct mib_setvb vb_hex(struct tvb *b, const char *oid, const char *hex)
+{
+	struct mib_setvb v = { .name = b->name, .len = O(oid, b->name), .type = MIB_OCTETS,
+			       .octets = b->oct };
+
+	for (; hex[0] && hex[1] && v.olen < sizeof(b->oct); hex += 2) {
+		unsigned x;
+
+		ck_assert_int_eq(sscanf(hex, "%2x", &x), 1);
+		b->oct[v.olen++] = (uint8_t)x;
+	}
+	return v;
+}
+
+static struct mib_setvb vb_ip(struct tvb *b, const char *oid, const char *addr)
+{
+	struct mib_setvb v = { .name = b->name, .len = O(oid, b->name), .type = MIB_IPADDRESS,
+			       .octets = b->oct, .olen = 4 };
+	struct in_addr a = A(addr);
+
+	memcpy(b->oct, &a.s_addr, 4);
+	return v;
+}
+
+/* RESERVE2 of @n varbinds; on success RESERVE2 + ACTION + COMMIT. */
+static enum mib_err run_set(const struct mib_setvb *v, size_t n, size_t *bad)
+{
+	struct mib_txn *t = NULL;
+	char why[256];
+	size_t b = 99;
+	enum mib_err e = mib_set_prepare(&sctx, v, n, &t, &b, why, sizeof(why));
+
+	if (bad)
+		*bad = b;
+	if (e != MIB_ERR_NONE) {
+		ck_assert_ptr_null(t);
+		ck_assert_msg(why[0], "no reason given for %s", mib_err_name(e));
+		return e;
+	}
+	ck_assert_int_eq(mib_set_apply(t, sctx.conf, rows, fake_commit, NULL, why, sizeof(why)),
+			 MIB_ERR_NONE);
+	mib_txn_free(t);
+	return MIB_ERR_NONE;
+}
+
+static const struct conf_sa *sa_of(const struct conf_sa *sas, size_t n, uint32_t spi)
+{
+	return conf_find_sa(sas, n, spi);
+}
+
+START_TEST(test_set_check)
+{
+	static const uint8_t k16[16], k15[15], k17[17];
+	struct tvb b;
+	struct mib_setvb v;
+	static const struct { const char *oid; int32_t i; enum mib_err want; } ints[] = {
+		{ MIP "1.2.0", 1, MIB_ERR_NONE },                       /* mipEnable */
+		{ MIP "1.2.0", 2, MIB_ERR_NONE },
+		{ MIP "1.2.0", 3, MIB_ERR_WRONG_VALUE },
+		{ MIP "1.2.0", 0, MIB_ERR_WRONG_VALUE },
+		{ MIP "1.2.1", 1, MIB_ERR_NO_CREATION },
+		{ MIP "1.2", 1, MIB_ERR_NO_CREATION },
+		{ MIP "5.2.2.0", 1, MIB_ERR_NONE },                     /* faRegistrationRequired */
+		{ MIP "5.2.2.0", 5, MIB_ERR_WRONG_VALUE },
+		{ MIP "5.2.1.0", 1, MIB_ERR_NOT_WRITABLE },             /* faIsBusy */
+		{ MIP "1.1.0", 1, MIB_ERR_NOT_WRITABLE },               /* mipEntities */
+		{ MIP "6.3.3.0", 1, MIB_ERR_NOT_WRITABLE },             /* a counter */
+		{ MIP "3.1.1.0", 1, MIB_ERR_NOT_WRITABLE },             /* mnState: not here */
+		{ BIND "7.192.0.2.20.10.0.0.1", 1, MIB_ERR_NOT_WRITABLE },
+		{ "1.3.6.1.2.1.1.5.0", 1, MIB_ERR_NOT_WRITABLE },
+		{ SA "2.192.0.2.20.300", 1, MIB_ERR_NOT_WRITABLE },     /* mipSecSPI: not-accessible */
+		{ SA "7.192.0.2.20.300", 1, MIB_ERR_NOT_WRITABLE },
+		{ SA "3.192.0.2.20.300", 1, MIB_ERR_NONE },             /* other(1): delete */
+		{ SA "3.192.0.2.20.300", 2, MIB_ERR_NONE },
+		{ SA "3.192.0.2.20.300", 3, MIB_ERR_WRONG_VALUE },
+		{ SA "4.192.0.2.20.300", 2, MIB_ERR_NONE },
+		{ SA "4.192.0.2.20.300", 0, MIB_ERR_WRONG_VALUE },
+		{ SA "6.192.0.2.20.300", 1, MIB_ERR_WRONG_VALUE },      /* replay other(1) */
+		{ SA "6.192.0.2.20.300", 3, MIB_ERR_NONE },
+		{ SA "3.192.0.2.20", 2, MIB_ERR_NO_CREATION },          /* index too short */
+		{ SA "3.192.0.2.20.300.1", 2, MIB_ERR_NO_CREATION },    /* too long */
+		{ SA "3.192.0.256.20.300", 2, MIB_ERR_NO_CREATION },    /* not an address */
+		{ ADV "2.203.0.113.1", 0, MIB_ERR_WRONG_VALUE },        /* maAdvMaxRegLifetime */
+		{ ADV "2.203.0.113.1", 65535, MIB_ERR_NONE },
+		{ ADV "2.203.0.113.1", 65536, MIB_ERR_WRONG_VALUE },
+		{ ADV "3.203.0.113.1", 1, MIB_ERR_NONE },
+		{ ADV "5.203.0.113.1", 3, MIB_ERR_WRONG_VALUE },        /* maAdvMaxInterval 4..1800 */
+		{ ADV "5.203.0.113.1", 1800, MIB_ERR_NONE },
+		{ ADV "6.203.0.113.1", 3, MIB_ERR_NONE },               /* maAdvMinInterval 3..1800 */
+		{ ADV "6.203.0.113.1", 1801, MIB_ERR_WRONG_VALUE },
+		{ ADV "7.203.0.113.1", 9001, MIB_ERR_WRONG_VALUE },     /* maAdvMaxAdvLifetime 4..9000 */
+		{ ADV "8.203.0.113.1", 2, MIB_ERR_NONE },
+		{ ADV "9.203.0.113.1", 3, MIB_ERR_WRONG_VALUE },        /* notReady is read only */
+		{ ADV "9.203.0.113.1", 7, MIB_ERR_WRONG_VALUE },
+		{ ADV "9.203.0.113.1", 6, MIB_ERR_NONE },
+		{ ADV "1.203.0.113.1", 6, MIB_ERR_NOT_WRITABLE },       /* the index */
+		{ ADV "10.203.0.113.1", 6, MIB_ERR_NOT_WRITABLE },
+		{ COA "2.203.0.113.1", 4, MIB_ERR_NONE },
+		{ COA "2.203.0.113.1", 0, MIB_ERR_WRONG_VALUE },
+		{ COA "1.203.0.113.1", 4, MIB_ERR_NOT_WRITABLE },
+		{ MIP "5.3.1.1.2.192.0.2.1", 1, MIB_ERR_NOT_WRITABLE }, /* faVisitorTable */
+	};
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		v = vb_int(&b, ints[i].oid, ints[i].i);
+		ck_assert_msg(mib_set_check(&v) == ints[i].want, "%s = %d: %s, expected %s", ints[i].oid,
+			      ints[i].i, mib_err_name(mib_set_check(&v)), mib_err_name(ints[i].want));
+	}
+	/* types and lengths */
+	v = vb_int(&b, SA "5.192.0.2.20.300", 1);
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_TYPE);
+	v.type = MIB_OCTETS;
+	v.octets = k16;
+	v.olen = sizeof(k16);
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_NONE);
+	v.octets = k15;
+	v.olen = sizeof(k15);
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_LENGTH);
+	v.octets = k17;
+	v.olen = sizeof(k17);
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_LENGTH);
+	v.olen = 0;
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_LENGTH);
+	v.type = MIB_OTHER_TYPE;
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_TYPE);
+	v = vb_hex(&b, MIP "1.2.0", "01");
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_TYPE);
+	v = vb_int(&b, MIP "1.2.0", 1);
+	v.type = MIB_GAUGE32;
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_TYPE);
+	v = vb_ip(&b, ADV "4.203.0.113.1", "224.0.0.1");
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_NONE);
+	v = vb_ip(&b, ADV "4.203.0.113.1", "255.255.255.255");
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_NONE);
+	v = vb_ip(&b, ADV "4.203.0.113.1", "224.0.0.2");
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_VALUE);
+	v.olen = 5;
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_LENGTH);
+	v = vb_int(&b, ADV "4.203.0.113.1", 1);
+	ck_assert_int_eq(mib_set_check(&v), MIB_ERR_WRONG_TYPE);
+	ck_assert_str_eq(mib_err_name(MIB_ERR_INCONSISTENT_NAME), "inconsistentName");
+}
+END_TEST
+
+#define KEY2 "f0e1d2c3b4a5968778695a4b3c2d1e0f"
+
+START_TEST(test_set_sa)
+{
+	struct tvb b[4];
+	struct mib_setvb v[4];
+	const struct conf_node *n;
+	const struct conf_sa *sa;
+	struct mib_value val;
+	size_t bad;
+
+	/* a new SA for a new node in the home network, with every column */
+	v[0] = vb_int(&b[0], SA "3.192.0.2.150.600", 2);
+	v[1] = vb_int(&b[1], SA "4.192.0.2.150.600", 1);
+	v[2] = vb_hex(&b[2], SA "5.192.0.2.150.600", KEY2);
+	v[3] = vb_int(&b[3], SA "6.192.0.2.150.600", 3);
+	ck_assert_int_eq(run_set(v, 4, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 1);
+	n = conf_find_node(&committed->ha, A("192.0.2.150"));
+	ck_assert_ptr_nonnull(n);
+	ck_assert(n->first.s_addr == n->last.s_addr);
+	sa = sa_of(n->sas, n->n_sas, 600);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_int_eq(sa->alg, MIP_AUTH_HMAC_MD5);
+	ck_assert_int_eq(sa->replay, MIP_REPLAY_NONCES);
+	ck_assert_uint_eq(sa->keylen, 16);
+	ck_assert_uint_eq(sa->key[0], 0xf0);
+	ck_assert_uint_eq(sa->key[15], 0x0f);
+	{
+		struct mib_ctx keep = ctx;
+
+		ctx = sctx;
+		ck_assert_int_eq(get(SA "5.192.0.2.150.600", &val), MIB_OK);
+		ck_assert_uint_eq(val.len, 0);                  /* never shown */
+		ck_assert_int_eq(get(SA "6.192.0.2.150.600", &val), MIB_OK);
+		ck_assert_int_eq(val.i, 3);
+		ck_assert_int_eq(get(SA "3.192.0.2.200.400", &val), MIB_OK);   /* a visitor's SA */
+		ctx = keep;
+	}
+	/* a virtual network address: a node; elsewhere: a peer agent */
+	v[0] = vb_hex(&b[0], SA "5.10.1.2.3.700", KEY);
+	v[1] = vb_hex(&b[1], SA "5.8.8.8.8.701", KEY);
+	ck_assert_int_eq(run_set(v, 2, NULL), MIB_ERR_NONE);
+	ck_assert_ptr_nonnull(conf_find_node(&committed->ha, A("10.1.2.3")));
+	ck_assert_ptr_nonnull(conf_find_peer(committed, A("8.8.8.8")));
+	/* prefixSuffix: keyed-md5, but an rfc2002-md5 SA stays one; other(1): hmac-md5 */
+	v[0] = vb_int(&b[0], SA "4.192.0.2.150.600", 2);
+	v[1] = vb_int(&b[1], SA "4.192.0.2.100.258", 2);
+	v[2] = vb_int(&b[2], SA "4.192.0.2.100.257", 2);
+	ck_assert_int_eq(run_set(v, 3, NULL), MIB_ERR_NONE);
+	n = conf_find_node(&committed->ha, A("192.0.2.100"));
+	ck_assert_int_eq(sa_of(n->sas, n->n_sas, 258)->alg, MIP_AUTH_KEYED_MD5_RFC2002);
+	ck_assert_int_eq(sa_of(n->sas, n->n_sas, 257)->alg, MIP_AUTH_KEYED_MD5);
+	n = conf_find_node(&committed->ha, A("192.0.2.150"));
+	ck_assert_int_eq(sa_of(n->sas, n->n_sas, 600)->alg, MIP_AUTH_KEYED_MD5);
+	v[0] = vb_int(&b[0], SA "4.192.0.2.100.257", 1);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	n = conf_find_node(&committed->ha, A("192.0.2.100"));
+	ck_assert_int_eq(sa_of(n->sas, n->n_sas, 257)->alg, MIP_AUTH_HMAC_MD5);
+	/* a range shares its SAs: a new SPI at one address is the range's */
+	v[0] = vb_hex(&b[0], SA "5.192.0.2.21.301", KEY);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	n = conf_find_node(&committed->ha, A("192.0.2.22"));
+	ck_assert_ptr_nonnull(sa_of(n->sas, n->n_sas, 301));
+	/* delete: other(1); the peer left without SAs goes, a node's last one stays */
+	commit_calls = 0;
+	v[0] = vb_int(&b[0], SA "3.192.0.2.21.300", 1);
+	v[1] = vb_int(&b[1], SA "3.8.8.8.8.701", 1);
+	v[2] = vb_int(&b[2], SA "3.192.0.2.200.400", 1);
+	ck_assert_int_eq(run_set(v, 3, NULL), MIB_ERR_NONE);
+	n = conf_find_node(&committed->ha, A("192.0.2.20"));
+	ck_assert_uint_eq(n->n_sas, 1);
+	ck_assert_uint_eq(n->sas[0].spi, 301);
+	ck_assert_ptr_null(conf_find_peer(committed, A("8.8.8.8")));
+	ck_assert_uint_eq(committed->fa.n_visitors, 0);
+	/* refused, with the varbind to blame */
+	commit_calls = 0;
+	v[0] = vb_int(&b[0], SA "3.192.0.2.21.301", 1);         /* the node's last SA */
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], SA "3.192.0.2.21.999", 1);         /* no such SA */
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], SA "3.192.0.2.100.257", 1);        /* delete and set together */
+	v[1] = vb_int(&b[1], SA "6.192.0.2.100.257", 2);
+	ck_assert_int_eq(run_set(v, 2, &bad), MIB_ERR_INCONSISTENT_VALUE);
+	ck_assert_uint_eq(bad, 1);
+	v[0] = vb_hex(&b[0], SA "5.192.0.2.100.255", KEY);      /* reserved SPI */
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_INCONSISTENT_NAME);
+	v[0] = vb_int(&b[0], SA "3.192.0.2.100.900", 2);        /* a new SA without key */
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_hex(&b[0], SA "5.192.0.2.100.901", KEY);      /* fine ... */
+	v[1] = vb_hex(&b[1], SA "5.192.0.2.100.902", "0011");   /* ... but this one: nothing */
+	ck_assert_int_eq(run_set(v, 2, &bad), MIB_ERR_WRONG_LENGTH);
+	ck_assert_uint_eq(bad, 1);
+	v[0] = vb_hex(&b[0], SA "5.192.0.2.1.903", KEY);        /* the home agent's own address */
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_INCONSISTENT_VALUE);
+	ck_assert_int_eq(commit_calls, 0);
+	n = conf_find_node(&committed->ha, A("192.0.2.100"));
+	ck_assert_uint_eq(n->n_sas, 2);
+}
+END_TEST
+
+START_TEST(test_set_scalars)
+{
+	struct tvb b[2];
+	struct mib_setvb v[2];
+	struct mib_value val;
+
+	v[0] = vb_int(&b[0], MIP "1.2.0", 2);
+	v[1] = vb_int(&b[1], MIP "5.2.2.0", 1);
+	ck_assert_int_eq(run_set(v, 2, NULL), MIB_ERR_NONE);
+	ck_assert(!committed->mip_enable);
+	ck_assert(committed->fa.registration_required);
+	{
+		struct mib_ctx keep = ctx;
+
+		ctx = sctx;
+		ck_assert_int_eq(get(MIP "1.2.0", &val), MIB_OK);
+		ck_assert_int_eq(val.i, 2);
+		ck_assert_int_eq(get(MIP "5.2.2.0", &val), MIB_OK);
+		ck_assert_int_eq(val.i, 1);
+		ck_assert_int_eq(get(MIP "1.1.0", &val), MIB_OK);      /* both roles */
+		ck_assert_uint_eq(val.octets[0], 0x60);
+		ctx = keep;
+	}
+	/* the same value again: nothing to commit */
+	commit_calls = 0;
+	v[0] = vb_int(&b[0], MIP "1.2.0", 2);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 0);
+	/* a home agent only: no faRegistrationRequired to set */
+	sctx.conf = conf;
+	v[0] = vb_int(&b[0], MIP "5.2.2.0", 1);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+}
+END_TEST
+
+static int status_of(const char *oid)
+{
+	struct mib_ctx keep = ctx;
+	struct mib_value val;
+	enum mib_status st;
+
+	ctx = sctx;
+	st = get(oid, &val);
+	ctx = keep;
+	return st == MIB_OK ? val.i : 0;
+}
+
+START_TEST(test_set_adv_rowstatus)
+{
+	struct tvb b[3];
+	struct mib_setvb v[3];
+	size_t bad;
+
+	/* rows: ha0 and fa0 advertise (active), fa1 does not (no row) */
+	ck_assert_int_eq(status_of(ADV "9.192.0.2.1"), 1);
+	ck_assert_int_eq(status_of(ADV "9.203.0.113.1"), 1);
+	ck_assert_int_eq(status_of(ADV "9.198.51.100.1"), 0);
+	{
+		struct mib_ctx keep = ctx;
+		struct mib_value val;
+
+		ctx = sctx;
+		ck_assert_str_eq(next_of(ADV "9.192.0.2.1", NULL), ADV "9.203.0.113.1");  /* fa1 skipped */
+		ck_assert_int_eq(get(ADV "5.192.0.2.1", &val), MIB_OK);
+		ck_assert_int_eq(val.i, 10);
+		ck_assert_int_eq(get(ADV "4.192.0.2.1", &val), MIB_OK);
+		ck_assert_uint_eq(val.type, MIB_IPADDRESS);
+		ck_assert_str_eq(next_of(COA "1", NULL), COA "2.198.51.100.9");
+		ck_assert_str_eq(next_of(COA "2.198.51.100.9", NULL), COA "2.203.0.113.1");
+		ctx = keep;
+	}
+	/* RFC 2579's errors */
+	v[0] = vb_int(&b[0], ADV "9.203.0.113.1", 4);           /* createAndGo, exists */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], ADV "9.203.0.113.1", 5);           /* createAndWait, exists */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], ADV "9.198.51.100.1", 1);          /* active, missing */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], ADV "9.198.51.100.1", 2);          /* notInService, missing */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], ADV "5.198.51.100.1", 20);         /* a column of a missing row */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_NAME);
+	v[0] = vb_int(&b[0], ADV "9.203.0.113.9", 6);           /* no interface has it */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NO_CREATION);
+	v[0] = vb_int(&b[0], ADV "6.192.0.2.1", 11);            /* min above max: conf_check */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	ck_assert_int_eq(commit_calls, 0);
+	/* destroy of a row that is not there: noError, nothing changes */
+	v[0] = vb_int(&b[0], ADV "9.198.51.100.1", 6);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 0);
+	/* destroy: advertise="false", the row is gone */
+	v[0] = vb_int(&b[0], ADV "9.203.0.113.1", 6);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert(!conf_find_fa_if(&committed->fa, "fa0")->advertise);
+	ck_assert_int_eq(status_of(ADV "9.203.0.113.1"), 0);
+	/* createAndGo with columns */
+	v[0] = vb_int(&b[0], ADV "9.203.0.113.1", 4);
+	v[1] = vb_int(&b[1], ADV "5.203.0.113.1", 30);
+	v[2] = vb_int(&b[2], ADV "7.203.0.113.1", 90);
+	ck_assert_int_eq(run_set(v, 3, NULL), MIB_ERR_NONE);
+	ck_assert(conf_find_fa_if(&committed->fa, "fa0")->advertise);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa0")->max_interval, 30);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa0")->adv_lifetime, 90);
+	ck_assert_int_eq(status_of(ADV "9.203.0.113.1"), 1);
+	/* createAndWait on fa1: a row held notInService, no change in the file */
+	commit_calls = 0;
+	v[0] = vb_int(&b[0], ADV "9.198.51.100.1", 5);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 0);
+	ck_assert_int_eq(status_of(ADV "9.198.51.100.1"), 2);
+	v[0] = vb_int(&b[0], ADV "5.198.51.100.1", 20);         /* its columns may change */
+	v[1] = vb_int(&b[1], ADV "6.198.51.100.1", 15);
+	ck_assert_int_eq(run_set(v, 2, NULL), MIB_ERR_NONE);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa1")->max_interval, 20);
+	ck_assert(!conf_find_fa_if(&committed->fa, "fa1")->advertise);
+	v[0] = vb_int(&b[0], ADV "9.198.51.100.1", 1);          /* active */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert(conf_find_fa_if(&committed->fa, "fa1")->advertise);
+	ck_assert_int_eq(status_of(ADV "9.198.51.100.1"), 1);
+	/* notInService of an active row: held for MIB_ROW_HOLD_MS, then gone */
+	v[0] = vb_int(&b[0], ADV "9.192.0.2.1", 2);
+	ck_assert_int_eq(run_set(v, 1, &bad), MIB_ERR_NONE);
+	ck_assert(!committed->ha.adv->advertise);
+	ck_assert_int_eq(status_of(ADV "9.192.0.2.1"), 2);
+	fake_now += MIB_ROW_HOLD_MS;
+	ck_assert_int_eq(status_of(ADV "9.192.0.2.1"), 0);
+}
+END_TEST
+
+START_TEST(test_set_coa_rowstatus)
+{
+	struct tvb b[2];
+	struct mib_setvb v[2];
+	const struct conf_adv_if *i;
+
+	v[0] = vb_int(&b[0], COA "2.203.0.113.1", 4);           /* exists */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], COA "2.127.0.0.1", 4);             /* never a care-of address */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NO_CREATION);
+	v[0] = vb_int(&b[0], COA "2.224.0.0.5", 6);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NO_CREATION);
+	v[0] = vb_int(&b[0], COA "2.8.8.4.4", 4);               /* which interface? */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], COA "2.203.0.113.1", 6);           /* fa0's only one */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	v[0] = vb_int(&b[0], COA "2.203.0.113.5", 1);           /* active, missing */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_INCONSISTENT_VALUE);
+	ck_assert_int_eq(commit_calls, 0);
+	v[0] = vb_int(&b[0], COA "2.203.0.113.5", 6);           /* destroy, missing: noError */
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 0);
+	/* createAndGo: the interface whose prefix holds it */
+	v[0] = vb_int(&b[0], COA "2.203.0.113.5", 4);
+	v[1] = vb_int(&b[1], COA "2.198.51.100.50", 4);
+	ck_assert_int_eq(run_set(v, 2, NULL), MIB_ERR_NONE);
+	i = conf_find_fa_if(&committed->fa, "fa0");
+	ck_assert_uint_eq(i->n_coas, 2);
+	ck_assert(i->coas[1].addr.s_addr == A("203.0.113.5").s_addr);
+	i = conf_find_fa_if(&committed->fa, "fa1");
+	ck_assert_uint_eq(i->n_coas, 2);
+	ck_assert(i->coas[1].addr.s_addr == A("198.51.100.50").s_addr);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.5"), 1);
+	/* destroy; createAndWait: held, not in the file; active: in the file */
+	v[0] = vb_int(&b[0], COA "2.203.0.113.1", 6);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa0")->n_coas, 1);
+	commit_calls = 0;
+	v[0] = vb_int(&b[0], COA "2.203.0.113.1", 5);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(commit_calls, 0);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.1"), 2);
+	v[0] = vb_int(&b[0], COA "2.203.0.113.1", 1);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.1"), 1);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa0")->n_coas, 2);
+	/* notInService of an active one: out of the file, held */
+	v[0] = vb_int(&b[0], COA "2.203.0.113.5", 2);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_uint_eq(conf_find_fa_if(&committed->fa, "fa0")->n_coas, 1);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.5"), 2);
+	v[0] = vb_int(&b[0], COA "2.203.0.113.5", 6);
+	ck_assert_int_eq(run_set(v, 1, NULL), MIB_ERR_NONE);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.5"), 0);
+}
+END_TEST
+
+START_TEST(test_set_apply_undo)
+{
+	struct tvb b[2];
+	struct mib_setvb v[2];
+	struct mib_txn *t = NULL;
+	char why[256];
+	size_t bad;
+
+	v[0] = vb_int(&b[0], MIP "1.2.0", 2);
+	v[1] = vb_int(&b[1], COA "2.203.0.113.7", 5);
+	ck_assert_int_eq(mib_set_prepare(&sctx, v, 2, &t, &bad, why, sizeof(why)), MIB_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(mib_txn_summary(t), "mipEnable disabled"));
+	/* the configuration changed in between: refused */
+	ck_assert_int_eq(mib_set_apply(t, committed, rows, fake_commit, NULL, why, sizeof(why)),
+			 MIB_ERR_COMMIT_FAILED);
+	ck_assert_int_eq(commit_calls, 0);
+	mib_txn_free(t);
+	/* reload_commit refuses: commitFailed, nothing applied */
+	ck_assert_int_eq(mib_set_prepare(&sctx, v, 2, &t, &bad, why, sizeof(why)), MIB_ERR_NONE);
+	commit_rc = -1;
+	ck_assert_int_eq(mib_set_apply(t, sctx.conf, rows, fake_commit, NULL, why, sizeof(why)),
+			 MIB_ERR_COMMIT_FAILED);
+	ck_assert_str_eq(why, "refused by the test");
+	ck_assert_int_eq(status_of(COA "2.203.0.113.7"), 0);
+	mib_txn_free(t);
+	/* applied, then undone: the configuration as it was, the row gone */
+	commit_rc = 0;
+	ck_assert_int_eq(mib_set_prepare(&sctx, v, 2, &t, &bad, why, sizeof(why)), MIB_ERR_NONE);
+	ck_assert_int_eq(mib_set_apply(t, sctx.conf, rows, fake_commit, NULL, why, sizeof(why)),
+			 MIB_ERR_NONE);
+	ck_assert(!committed->mip_enable);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.7"), 2);
+	ck_assert_int_eq(mib_set_undo(t, rows, fake_commit, NULL), MIB_ERR_NONE);
+	ck_assert(committed->mip_enable);
+	ck_assert_int_eq(commit_calls, 3);
+	ck_assert_int_eq(status_of(COA "2.203.0.113.7"), 0);
+	mib_txn_free(t);
+}
+END_TEST
+
+START_TEST(test_vindex)
+{
+	struct mib_vindex *vi = mib_vindex_new();
+	struct mib_vkey k = { .src = A("10.0.0.2"), .hoa = A("192.0.2.5"), .ha = A("192.0.2.1"), .ifindex = 3 };
+	struct mib_vkey k2 = { .src = A("10.0.0.1"), .hoa = A("192.0.2.9"), .ha = A("192.0.2.1"), .ifindex = 3 };
+	struct mib_vkey q = { .src = A("0.0.0.0"), .ifindex = INT32_MIN };
+	const struct mib_vkey *e;
+
+	ck_assert_ptr_nonnull(vi);
+	ck_assert_int_eq(mib_vindex_add(vi, &k), 0);
+	ck_assert_int_eq(mib_vindex_add(vi, &k2), 0);
+	ck_assert_int_eq(mib_vindex_add(vi, &k), 0);            /* twice: once */
+	ck_assert_uint_eq(mib_vindex_count(vi), 2);
+	e = mib_vindex_ge(vi, &q);                               /* by source address first */
+	ck_assert(e && e->hoa.s_addr == k2.hoa.s_addr);
+	q.src = A("10.0.0.2");
+	e = mib_vindex_ge(vi, &q);
+	ck_assert(e && e->hoa.s_addr == k.hoa.s_addr);
+	q.src = A("10.0.0.3");
+	ck_assert_ptr_null(mib_vindex_ge(vi, &q));
+	/* removed by a key whose source changed silently */
+	k.src = A("10.9.9.9");
+	mib_vindex_del(vi, &k);
+	ck_assert_uint_eq(mib_vindex_count(vi), 1);
+	mib_vindex_del(vi, &k);
+	ck_assert_uint_eq(mib_vindex_count(vi), 1);
+	mib_vindex_free(vi);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snmp");
@@ -636,6 +1242,17 @@ int main(void)
 	tcase_add_test(tc, test_bucket);
 	tcase_add_test(tc, test_reg_flags);
 	tcase_add_test(tc, test_large_walk);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("set");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, set_setup, set_teardown);
+	tcase_add_test(tc, test_set_check);
+	tcase_add_test(tc, test_set_sa);
+	tcase_add_test(tc, test_set_scalars);
+	tcase_add_test(tc, test_set_adv_rowstatus);
+	tcase_add_test(tc, test_set_coa_rowstatus);
+	tcase_add_test(tc, test_set_apply_undo);
+	tcase_add_test(tc, test_vindex);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
