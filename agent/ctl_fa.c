@@ -73,9 +73,10 @@ static void visitor_record(struct mip_buf *out, const struct fa_visitor *v, uint
 	char i[IF_NAMESIZE], m[18];
 
 	out_printf(out, "visitor hoa=%s ha=%s coa=%s src=%s sport=%u interface=%s mac=%s flags=0x%02x "
-		   "id=%016llx requested=%u lifetime=%u remaining=%u\n", ntoa(v->hoa, h), ntoa(v->ha, a),
-		   ntoa(v->coa, c), ntoa(v->src, s), v->sport, ifname(v->ifindex, i),
-		   mac_str(v->mac, v->have_mac, m), v->flags, (unsigned long long)v->id, v->requested,
+		   "delivery=%s id=%016llx requested=%u lifetime=%u remaining=%u\n", ntoa(v->hoa, h),
+		   ntoa(v->ha, a), ntoa(v->coa, c), ntoa(v->src, s), v->sport, ifname(v->ifindex, i),
+		   mac_str(v->mac, v->have_mac, m), v->flags, v->edeliv ? "encapsulating" : "direct",
+		   (unsigned long long)v->id, v->requested,
 		   v->lifetime, fa_visitor_remaining(v, now));
 }
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include "dp_fa.h"
+#include "fa.h"
 #include "log.h"
 #include "nl.h"
 #include "nl_fa.h"
@@ -27,6 +28,12 @@ struct dp_fa_vis {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	bool route, neigh, decap, rev, rule;
+	/* RFC 3024 §5.2, Encapsulating Delivery Style: what the node
+	 * encapsulates to us (from its home address to @edeliv[i]: our address
+	 * on its link, and the care-of address when different) goes on into
+	 * the reverse tunnel */
+	struct in_addr edeliv[2];
+	unsigned n_edeliv;
 };
 
 struct dp_fa {
@@ -103,7 +110,10 @@ static struct dp_fa_vis *dp_fa_same_hoa(struct dp_fa *d, const struct dp_fa_vis 
 	return NULL;
 }
 
-static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags)
+/* @rule: the policy rule for direct delivery.  With the Encapsulating
+ * Delivery Style there is none: what the node sends unencapsulated is
+ * routed normally, not reverse-tunnelled (RFC 3024 §5.2.1). */
+static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bool rule)
 {
 	char h[INET_ADDRSTRLEN];
 
@@ -115,13 +125,36 @@ static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags)
 	d->n_rev++;
 	if (!d->table_route && knl_default_route_add(DP_FA_TABLE, utun_ifindex(d->utun)) == 0)
 		d->table_route = true;
-	v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO) == 0;
+	if (rule)
+		v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO) == 0;
+}
+
+/* RFC 3024 §5.2: decapsulate what the node sends us encapsulated from its
+ * home address and re-encapsulate it to the home agent. */
+static void dp_fa_edeliv_up(struct dp_fa *d, struct dp_fa_vis *v, const struct fa_visitor *fv)
+{
+	const struct in_addr any = { .s_addr = INADDR_ANY };
+	struct in_addr to[2] = { fv->local, v->coa };
+	char h[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (to[i].s_addr == INADDR_ANY || (i && to[i].s_addr == to[0].s_addr))
+			continue;
+		if (utun_decap_add_reverse(d->utun, v->hoa, to[i], v->hoa, any) < 0) {
+			log_warnx("fa", "cannot accept encapsulated delivery from %s to %s", ntoa(v->hoa, h),
+				  ntoa(to[i], l));
+			continue;
+		}
+		v->edeliv[v->n_edeliv++] = to[i];
+	}
 }
 
 static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 {
 	struct dp_fa_vis *v = dp_fa_find(d, ev, NULL);
 	const struct in_addr any = { .s_addr = INADDR_ANY };
+	const struct fa_visitor *fv;
+	bool edeliv;
 	char h[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 
 	if (v)
@@ -145,11 +178,15 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 		v->neigh = knl_neigh_add(d->nl, v->ifindex, v->hoa, ev->mac) == 0;
 	/* what the home agent tunnels to the care-of address for this node */
 	v->decap = utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa) == 0;
+	fv = fa_visitor_of_event(ev);
+	edeliv = fv && fv->edeliv && (ev->flags & MIP_RRQ_T);
 	if (ev->flags & MIP_RRQ_T)
-		dp_fa_rev_up(d, v, ev->flags);
-	log_info("fa", "data plane for visitor %s: route on %s%s, tunnel from %s to %s%s", ntoa(v->hoa, h),
+		dp_fa_rev_up(d, v, ev->flags, !edeliv);
+	if (v->rev && edeliv)
+		dp_fa_edeliv_up(d, v, fv);
+	log_info("fa", "data plane for visitor %s: route on %s%s, tunnel from %s to %s%s%s", ntoa(v->hoa, h),
 		 v->ifname, v->neigh ? " (static neighbour)" : "", ntoa(v->ha, a), ntoa(v->coa, c),
-		 v->rev ? ", reverse tunnel" : "");
+		 v->rev ? ", reverse tunnel" : "", v->n_edeliv ? " (encapsulating delivery)" : "");
 }
 
 static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
@@ -159,6 +196,9 @@ static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
 
 	if (v->rule)
 		knl_rule_del(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO);
+	for (unsigned i = 0; i < v->n_edeliv; i++)
+		utun_decap_del_reverse(d->utun, v->hoa, v->edeliv[i], v->hoa, any);
+	v->n_edeliv = 0;
 	if (v->rev) {
 		if (!other || !other->rev)
 			utun_rev_del(d->utun, v->hoa);

@@ -2,7 +2,8 @@
  * RFC 3024 §4.2.1, RFC 2794 §3).  The validity checks run in the RFC's
  * order: §3.7.2.1 (poorly formed 70, care-of address 77, Mobile-Foreign
  * authentication 67), then policy (65, 69, 72, 73), reverse tunnelling in
- * RFC 3024's order (79, 75, 76, and 74 last), then resources (66).  A valid
+ * RFC 3024's order (75, 76, and 74 last; both delivery styles are
+ * supported, so never 79), then resources (66).  A valid
  * request is relayed to its home agent from the care-of address with a
  * Foreign-Home extension when we share an SA with the home agent. */
 #include "config.h"
@@ -149,6 +150,7 @@ static void fa_req_describe(struct mip_fa *fa, struct fa_req *r)
 	pe->sport = r->pi->sport;
 	pe->ifindex = r->pi->ifindex;
 	pe->local = fa_local_address(fa, r);
+	pe->edeliv = fa_msg_has_ext(r->msg, r->len, MIP_RRQ_FIXED_LEN, FA_EXT_ENCAP_DELIVERY) > 0;
 	r->have_seen = fa_link_lookup(fa->link, r->pi->ifindex, r->pi->src, r->pi->sport, &r->seen);
 	if (r->have_seen) {
 		memcpy(pe->mac, r->seen.mac, 6);
@@ -226,9 +228,9 @@ static uint8_t fa_policy(struct mip_fa *fa, const struct fa_req *r)
 		return MIP_CODE_FA_ENCAPS;
 	if (f & MIP_RRQ_r)      /* RFC 2002's V bit: Van Jacobson compression */
 		return MIP_CODE_FA_VJ;
-	/* RFC 3024 §4.2.1 */
-	if (fa_msg_has_ext(r->msg, r->len, MIP_RRQ_FIXED_LEN, FA_EXT_ENCAP_DELIVERY) > 0)
-		return MIP_CODE_FA_DELIVERY_STYLE;
+	/* RFC 3024 §4.2.1.  The Encapsulating Delivery Style (T set, checked by
+	 * fa_check_form()) is supported whenever reverse tunnelling is (74
+	 * below); 79 is never needed. */
 	if (!t && fc->reverse_tunnel_required && !is_dereg(rq))
 		return MIP_CODE_FA_REVTUN_MANDATORY;
 	if (t && r->have_seen && r->seen.ttl != 255)

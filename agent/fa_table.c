@@ -248,6 +248,15 @@ struct fa_visitor *fa_visitor_find(struct mip_fa *fa, struct in_addr hoa, struct
 	return RB_FIND(fa_vtree, &fa->visitors, &key);
 }
 
+/* The visitor and event being announced (fa_visitor_of_event()). */
+static const struct fa_visitor *announcing_v;
+static const struct mip_event *announcing_ev;
+
+const struct fa_visitor *fa_visitor_of_event(const struct mip_event *ev)
+{
+	return ev && ev == announcing_ev ? announcing_v : NULL;
+}
+
 static void fa_visitor_announce(const struct fa_visitor *v, enum mip_event_type type)
 {
 	struct mip_event ev = {
@@ -258,7 +267,11 @@ static void fa_visitor_announce(const struct fa_visitor *v, enum mip_event_type 
 
 	if (v->have_mac)
 		memcpy(ev.mac, v->mac, sizeof(ev.mac));
+	announcing_v = v;
+	announcing_ev = &ev;
 	notify(&ev);
+	announcing_v = NULL;
+	announcing_ev = NULL;
 }
 
 static void fa_visitor_expired(struct mip_timer *t)
@@ -283,6 +296,8 @@ static void fa_v_fill(struct fa_visitor *v, const struct fa_vupdate *u)
 		v->have_mac = true;
 	}
 	v->flags = p->flags;
+	v->edeliv = p->edeliv;
+	v->local = p->local;
 	v->id = p->id;
 	v->requested = p->lifetime;
 	v->lifetime = u->lifetime;
@@ -308,6 +323,8 @@ static void fa_v_install(struct fa_visitor *v, const struct fa_vupdate *u)
 static void fa_v_renew(struct fa_visitor *v, const struct fa_vupdate *u)
 {
 	bool changed = v->coa.s_addr != u->p->coa.s_addr || v->flags != u->p->flags ||
+		       v->edeliv != u->p->edeliv ||
+		       (u->p->edeliv && v->local.s_addr != u->p->local.s_addr) ||
 		       (u->p->have_mac && (!v->have_mac || memcmp(v->mac, u->p->mac, 6)));
 
 	if (changed)

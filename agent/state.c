@@ -16,12 +16,23 @@
 #include "notify.h"
 #include "state.h"
 
+/* Upserts wait in memory until the end of the turn (or a deletion) and go
+ * to SQLite as multi-row statements of 64, 32, ... 1 rows: SQLite's cost per
+ * statement (its statement journal, the VDBE set-up) is then paid once per
+ * batch instead of once per binding. */
+#define ST_BATCH_LOG2 6
+#define ST_BATCH (1u << ST_BATCH_LOG2)
+#define ST_COLS 8
+
 struct mip_state {
 	sqlite3 *db;
-	sqlite3_stmt *upsert, *del, *del_all;
+	sqlite3_stmt *upsert[ST_BATCH_LOG2 + 1];        /* [k]: 2^k rows, prepared when first used */
+	sqlite3_stmt *del, *del_all;
 	int lock_fd;
 	bool in_txn;
 	bool restoring;
+	unsigned n_rows;
+	sqlite3_int64 rows[ST_BATCH][ST_COLS];  /* upserts not yet given to SQLite */
 	char path[4096];
 };
 
@@ -54,12 +65,38 @@ static int st_exec(struct mip_state *st, const char *sql)
 
 static void st_close_db(struct mip_state *st)
 {
-	sqlite3_finalize(st->upsert);
+	for (size_t k = 0; k <= ST_BATCH_LOG2; k++) {
+		sqlite3_finalize(st->upsert[k]);
+		st->upsert[k] = NULL;
+	}
+	st->n_rows = 0;
 	sqlite3_finalize(st->del);
 	sqlite3_finalize(st->del_all);
 	sqlite3_close(st->db);
-	st->upsert = st->del = st->del_all = NULL;
+	st->del = st->del_all = NULL;
 	st->db = NULL;
+}
+
+/* The upsert of 2^@k rows, prepared on first use; NULL on failure. */
+static sqlite3_stmt *st_upsert_stmt(struct mip_state *st, unsigned k)
+{
+	static const char head[] = "INSERT OR REPLACE INTO binding VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?),";
+	char sql[sizeof(head) + ST_BATCH * (sizeof(row) - 1)];
+	size_t len = sizeof(head) - 1;
+
+	if (st->upsert[k])
+		return st->upsert[k];
+	memcpy(sql, head, len);
+	for (unsigned i = 0; i < 1u << k; i++, len += sizeof(row) - 1)
+		memcpy(sql + len, row, sizeof(row) - 1);
+	sql[len - 1] = ';';
+	if (sqlite3_prepare_v3(st->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &st->upsert[k], NULL) !=
+	    SQLITE_OK) {
+		log_warnx("state", "%s: %s", st->path, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return st->upsert[k];
 }
 
 /* Check the file is ours and sound; returns 0, or -1 to set it aside. */
@@ -93,9 +130,8 @@ static int st_validate(struct mip_state *st, bool power_loss_safe)
 			  "reads version %d)", st->path, version, MIP_STATE_VERSION);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT OR REPLACE INTO binding VALUES (?1,?2,?3,?4,?5,?6,?7,?8);", -1,
-			       &st->upsert, NULL) != SQLITE_OK ||
+	/* the one-row upsert now: it checks the table is the one we write */
+	if (!st_upsert_stmt(st, 0) ||
 	    sqlite3_prepare_v2(st->db, "DELETE FROM binding WHERE hoa=?1 AND coa=?2;", -1, &st->del,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "DELETE FROM binding;", -1, &st->del_all, NULL) != SQLITE_OK) {
@@ -197,38 +233,69 @@ static void st_begin(struct mip_state *st)
 		st->in_txn = true;
 }
 
+/* Give the waiting upserts to SQLite, in statements of 2^k rows. */
+static void st_flush(struct mip_state *st)
+{
+	unsigned done = 0;
+
+	for (int k = ST_BATCH_LOG2; k >= 0 && done < st->n_rows; k--) {
+		unsigned n = 1u << k;
+		sqlite3_stmt *s;
+
+		if (st->n_rows - done < n)
+			continue;
+		s = st_upsert_stmt(st, (unsigned)k);
+		for (unsigned i = 0; s && i < n; i++)
+			for (unsigned c = 0; c < ST_COLS; c++)
+				sqlite3_bind_int64(s, (int)(i * ST_COLS + c + 1), st->rows[done + i][c]);
+		if (!s || sqlite3_step(s) != SQLITE_DONE)
+			log_warnx("state", "cannot record %s: %s", n > 1 ? "bindings" : "a binding",
+				  sqlite3_errmsg(st->db));
+		if (s)
+			sqlite3_reset(s);
+		done += n;
+		k++;            /* the same size may fit again */
+	}
+	st->n_rows = 0;
+}
+
 static void st_write(const struct mip_event *ev, void *arg)
 {
 	struct mip_state *st = arg;
-	sqlite3_stmt *s;
+	sqlite3_int64 *r;
 
 	if (st->restoring)
 		return;
 	switch (ev->type) {
 	case MIP_EV_BINDING_ADDED:
 	case MIP_EV_BINDING_RENEWED:
-		s = st->upsert;
-		sqlite3_bind_int64(s, 3, ntohl(ev->peer.s_addr));
-		sqlite3_bind_int64(s, 4, ev->port);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)ev->id);
-		sqlite3_bind_int64(s, 6, ev->flags);
-		sqlite3_bind_int64(s, 7, ev->lifetime);
-		sqlite3_bind_int64(s, 8, ev->lifetime == 0xffff ? INT64_MAX :
-				   (sqlite3_int64)(wall_ms() + (uint64_t)ev->lifetime * 1000));
-		break;
+		st_begin(st);
+		if (st->n_rows == ST_BATCH)
+			st_flush(st);
+		r = st->rows[st->n_rows++];
+		r[0] = ntohl(ev->hoa.s_addr);
+		r[1] = ntohl(ev->coa.s_addr);
+		r[2] = ntohl(ev->peer.s_addr);
+		r[3] = ev->port;
+		r[4] = (sqlite3_int64)ev->id;
+		r[5] = ev->flags;
+		r[6] = ev->lifetime;
+		r[7] = ev->lifetime == 0xffff ? INT64_MAX :
+		       (sqlite3_int64)(wall_ms() + (uint64_t)ev->lifetime * 1000);
+		return;
 	case MIP_EV_BINDING_REMOVED:
 	case MIP_EV_BINDING_EXPIRED:
-		s = st->del;
 		break;
 	default:
 		return;
 	}
 	st_begin(st);
-	sqlite3_bind_int64(s, 1, ntohl(ev->hoa.s_addr));
-	sqlite3_bind_int64(s, 2, ntohl(ev->coa.s_addr));
-	if (sqlite3_step(s) != SQLITE_DONE)
+	st_flush(st);           /* in order: an upsert of this turn may be of this binding */
+	sqlite3_bind_int64(st->del, 1, ntohl(ev->hoa.s_addr));
+	sqlite3_bind_int64(st->del, 2, ntohl(ev->coa.s_addr));
+	if (sqlite3_step(st->del) != SQLITE_DONE)
 		log_warnx("state", "cannot record a binding: %s", sqlite3_errmsg(st->db));
-	sqlite3_reset(s);
+	sqlite3_reset(st->del);
 }
 
 void state_listen(struct mip_state *st)
@@ -238,7 +305,11 @@ void state_listen(struct mip_state *st)
 
 int state_commit(struct mip_state *st)
 {
-	if (!st || !st->in_txn)
+	if (!st)
+		return 0;
+	if (st->n_rows)
+		st_flush(st);   /* outside a transaction only when BEGIN failed */
+	if (!st->in_txn)
 		return 0;
 	st->in_txn = false;
 	return st_exec(st, "COMMIT;");

@@ -200,9 +200,32 @@ int utun_fwd_send(struct utun *u, struct in_addr inner_dst, struct in_addr remot
 
 /* ---- input ---- */
 
+/* RFC 3024 §5.2: a datagram the mobile node encapsulated to us goes on into
+ * the reverse tunnel of its (home address) source, forwarded like one the
+ * kernel routed into the TUN device, so its TTL is decremented here. */
+static void decap_reverse(struct utun *u, uint8_t *p, size_t len)
+{
+	struct hkey k;
+	struct rev *r;
+
+	if (ip_check(p, len) < 0 || ip_ttl_decrement(p) == 0) {
+		u->st.bad_inner++;
+		return;
+	}
+	k = hkey1(ip_src(p));
+	r = (struct rev *)utun_htab_find(&u->rev, &k);
+	if (!r) {
+		u->st.no_route++;
+		return;
+	}
+	u->st.rev_decap++;
+	send_tunnel(u, &r->t, p, len);
+}
+
 static void decap_one(struct utun *u, uint8_t *p, size_t len)
 {
 	struct encap_decap d;
+	bool reverse;
 	int rc = encap_decap(p, len, &d);
 
 	if (rc < 0) {
@@ -211,8 +234,12 @@ static void decap_one(struct utun *u, uint8_t *p, size_t len)
 			log_debug("utun", "dropped encapsulated packet: %s", encap_strerror(rc));
 		return;
 	}
-	if (!utun_decap_allowed(u, &d)) {
+	if (!utun_decap_allowed(u, &d, &reverse)) {
 		u->st.decap_filtered++;
+		return;
+	}
+	if (reverse) {
+		decap_reverse(u, d.inner, d.inner_len);
 		return;
 	}
 	utun_tun_write(u, d.inner, d.inner_len);
@@ -225,6 +252,8 @@ static void raw_readable(struct ev_io *io, uint32_t events)
 	(void)events;
 	utun_rx_each(u, io->fd, decap_one);
 	utun_tun_write_flush(u);
+	if (u->tn)      /* re-encapsulated by decap_reverse() */
+		utun_tx_flush(u);
 }
 
 /* ---- setup ---- */

@@ -168,28 +168,42 @@ void utun_table_free(struct utun *u)
 
 /* ---- decapsulation filters on the input path ---- */
 
-static bool filter_has(struct utun *u, const struct encap_decap *d, struct in_addr s, struct in_addr t)
+static struct dfilt *filter_get(struct utun *u, const struct encap_decap *d, struct in_addr s,
+			       struct in_addr t)
 {
 	struct hkey k = hkey4(d->outer_src, d->outer_dst, s, t);
 
-	return utun_htab_find(&u->filters, &k) != NULL;
+	return (struct dfilt *)utun_htab_find(&u->filters, &k);
 }
 
-bool utun_decap_allowed(struct utun *u, const struct encap_decap *d)
+bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse)
 {
 	struct hkey k = hkey4(d->outer_src, d->outer_dst, (struct in_addr){ 0 }, (struct in_addr){ 0 });
 	struct dpair *pr = (struct dpair *)utun_htab_find(&u->pairs, &k);
 	struct in_addr any = { 0 }, is, id;
+	struct dfilt *f[DF_NCLASS] = { NULL };
+	bool ok = false;
 
+	*reverse = false;
 	if (!pr)
 		return false;
-	if (pr->cls[DF_ANY])
-		return true;
 	is = ip_src(d->inner);
 	id = ip_dst(d->inner);
-	return (pr->cls[DF_S] && filter_has(u, d, is, any)) ||
-	       (pr->cls[DF_D] && filter_has(u, d, any, id)) ||
-	       (pr->cls[DF_SD] && filter_has(u, d, is, id));
+	if (pr->cls[DF_ANY])
+		f[DF_ANY] = filter_get(u, d, any, any);
+	if (pr->cls[DF_S])
+		f[DF_S] = filter_get(u, d, is, any);
+	if (pr->cls[DF_D])
+		f[DF_D] = filter_get(u, d, any, id);
+	if (pr->cls[DF_SD])
+		f[DF_SD] = filter_get(u, d, is, id);
+	for (int i = 0; i < DF_NCLASS; i++)
+		if (f[i]) {
+			ok = true;
+			if (f[i]->rev_refs)
+				*reverse = true;
+		}
+	return ok;
 }
 
 /* ---- adding and removing tunnels and filters ---- */
@@ -348,8 +362,8 @@ static void dpair_drop_if_unused(struct utun *u, struct dpair *p)
 	}
 }
 
-int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
-		   struct in_addr inner_src, struct in_addr inner_dst)
+static int decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
+		     struct in_addr inner_src, struct in_addr inner_dst, bool reverse)
 {
 	struct in_addr z = { 0 };
 	struct hkey fk = hkey4(remote, local, inner_src, inner_dst), pk = hkey4(remote, local, z, z);
@@ -358,6 +372,7 @@ int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
 
 	if (f) {
 		f->refs++;
+		f->rev_refs += reverse;
 		return 0;
 	}
 	p = (struct dpair *)utun_htab_find(&u->pairs, &pk);
@@ -378,23 +393,25 @@ int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
 	}
 	f->h.key = fk;
 	f->refs = 1;
+	f->rev_refs = reverse;
 	htab_insert(&u->filters, &f->h);
 	p->cls[filter_class(inner_src, inner_dst)]++;
 	return 0;
 }
 
-int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
-		   struct in_addr inner_src, struct in_addr inner_dst)
+static int decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
+		     struct in_addr inner_src, struct in_addr inner_dst, bool reverse)
 {
 	struct in_addr z = { 0 };
 	struct hkey fk = hkey4(remote, local, inner_src, inner_dst), pk = hkey4(remote, local, z, z);
 	struct dfilt *f = (struct dfilt *)utun_htab_find(&u->filters, &fk);
 	struct dpair *p = (struct dpair *)utun_htab_find(&u->pairs, &pk);
 
-	if (!f || !p) {
+	if (!f || !p || (reverse && !f->rev_refs)) {
 		errno = ENOENT;
 		return -1;
 	}
+	f->rev_refs -= reverse;
 	if (--f->refs)
 		return 0;
 	htab_remove(&u->filters, &f->h);
@@ -402,4 +419,28 @@ int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
 	p->cls[filter_class(inner_src, inner_dst)]--;
 	dpair_drop_if_unused(u, p);
 	return 0;
+}
+
+int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
+		   struct in_addr inner_src, struct in_addr inner_dst)
+{
+	return decap_add(u, remote, local, inner_src, inner_dst, false);
+}
+
+int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
+		   struct in_addr inner_src, struct in_addr inner_dst)
+{
+	return decap_del(u, remote, local, inner_src, inner_dst, false);
+}
+
+int utun_decap_add_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
+			   struct in_addr inner_src, struct in_addr inner_dst)
+{
+	return decap_add(u, remote, local, inner_src, inner_dst, true);
+}
+
+int utun_decap_del_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
+			   struct in_addr inner_src, struct in_addr inner_dst)
+{
+	return decap_del(u, remote, local, inner_src, inner_dst, true);
 }

@@ -5,7 +5,10 @@
  * home agent tunnels to the care-of address, and for a reverse tunnel (T) a
  * policy rule "from HOME iif IFACE lookup DP_FA_TABLE" whose default route
  * leads into the userspace tunnel engine, which encapsulates to the home
- * agent.  Tunnels always use the userspace engine (utun.h). */
+ * agent.  With the Encapsulating Delivery Style (RFC 3024 §5.2) what the
+ * node encapsulates to us from its home address is decapsulated and sent
+ * straight into its reverse tunnel (utun_decap_add_reverse()).  Tunnels
+ * always use the userspace engine (utun.h). */
 #ifndef MIP_DP_FA_H
 #define MIP_DP_FA_H
 

@@ -57,6 +57,7 @@ struct fa_pending {
 	struct in_addr local;           /* our address there (source of our replies) */
 	uint8_t mac[6];
 	bool have_mac;
+	bool edeliv;                    /* Encapsulating Delivery Style asked for (RFC 3024 §3.3) */
 	const struct conf_sa *peer_sa;  /* FA-HA SA with the home agent, or NULL */
 	const struct conf_visitor *mn;  /* MN-FA SAs with the node, or NULL */
 	const struct conf_sa *mn_sa;    /* the one that authenticated the request */
@@ -78,6 +79,8 @@ struct fa_visitor {
 	uint8_t mac[6];
 	bool have_mac;
 	uint8_t flags;                  /* the request's (faVisitorRegFlags) */
+	bool edeliv;                    /* Encapsulating Delivery Style (RFC 3024 §5.2) */
+	struct in_addr local;           /* our address on its link (its packets' outer destination) */
 	uint64_t id;
 	uint16_t requested;             /* lifetime asked for */
 	uint16_t lifetime;              /* granted (faVisitorTimeGranted) */
@@ -112,6 +115,12 @@ const struct fa_visitor *fa_visitor_next(const struct mip_fa *fa, struct in_addr
 size_t fa_visitor_count(const struct mip_fa *fa);
 /** Seconds left of @v at monotonic @now_ms (0xffff infinite). */
 uint32_t fa_visitor_remaining(const struct fa_visitor *v, uint64_t now_ms);
+struct mip_event;
+/** For a listener of visitor events, during the call: the visitor @ev
+ *  announces, or NULL when @ev is not a visitor event being announced now
+ *  (the Encapsulating Delivery Style and our address on the link are not in
+ *  the event). */
+const struct fa_visitor *fa_visitor_of_event(const struct mip_event *ev);
 /** Pending requests in key order. */
 const struct fa_pending *fa_pending_first(const struct mip_fa *fa);
 const struct fa_pending *fa_pending_next(const struct mip_fa *fa, const struct fa_pkey *after);

@@ -48,6 +48,7 @@ struct utun_stats {
 	uint64_t decap_filtered;  /* well-formed but no matching decap filter */
 	uint64_t fragmented;      /* DF-clear datagrams fragmented to fit the tunnel */
 	uint64_t icmp_sent;       /* our own ICMP Datagram Too Big to senders */
+	uint64_t rev_decap;       /* decapsulated into a reverse tunnel (utun_decap_add_reverse) */
 };
 
 /** Create the TUN device (name pattern like "mip%d"), set it up, and the raw
@@ -85,6 +86,16 @@ int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
 		   struct in_addr inner_src, struct in_addr inner_dst);
 int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
 		   struct in_addr inner_src, struct in_addr inner_dst);
+/** The same, but what the filter accepts is not written into the TUN device:
+ *  it goes straight into the reverse tunnel of its inner source (RFC 3024
+ *  §5.2, the Encapsulating Delivery Style: decapsulate, re-encapsulate to the
+ *  home agent), its TTL decremented as a forwarded datagram's, and is dropped
+ *  without such a tunnel.  Reference counted with the plain filters; remove
+ *  with utun_decap_del_reverse(). */
+int utun_decap_add_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
+			   struct in_addr inner_src, struct in_addr inner_dst);
+int utun_decap_del_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
+			   struct in_addr inner_src, struct in_addr inner_dst);
 void utun_get_stats(const struct utun *u, struct utun_stats *st);
 
 #endif

@@ -107,6 +107,7 @@ struct dpair {                  /* key: (remote, local) */
 struct dfilt {                  /* key: (remote, local, inner src, inner dst) */
 	struct hnode h;
 	unsigned refs;
+	unsigned rev_refs;      /* of refs, added to reverse-tunnel what they accept */
 };
 
 struct utun;
@@ -175,8 +176,10 @@ void utun_encap_one(struct utun *u, uint8_t *p, size_t len);
 int utun_table_init(struct utun *u);
 void utun_table_free(struct utun *u);
 struct hnode *utun_htab_find(const struct htab *t, const struct hkey *k);
-/** Whether a decapsulation filter accepts the decapsulated packet @d. */
-bool utun_decap_allowed(struct utun *u, const struct encap_decap *d);
+/** Whether a decapsulation filter accepts the decapsulated packet @d; and in
+ *  *@reverse, whether one that accepts it sends it on into the reverse tunnel
+ *  of its inner source (utun_decap_add_reverse()) instead of the TUN device. */
+bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse);
 
 /* ---- utun_icmp.c: path MTU and ICMP ---- */
 

@@ -63,7 +63,8 @@ static const char *field(const struct record *r, const char *key)
 	return "";
 }
 
-/* Registration flags as the Solaris tool showed them: one letter per bit set. */
+/* Registration flags as the Solaris tool showed them: one letter per bit set
+ * (visitors: E after them for the Encapsulating Delivery Style). */
 static void flag_letters(const char *hex, char *out)
 {
 	static const char letters[] = "SBDMGrTx";
@@ -98,6 +99,8 @@ static bool print_text_fa(const char *what, struct record *r, int nrec)
 		       "Care-of Address", "Iface", "MAC", "Flags", "Granted", "Remaining", "Identification");
 		for (int i = 0; i < nrec; i++) {
 			flag_letters(field(&r[i], "flags"), flags);
+			if (strcmp(field(&r[i], "delivery"), "encapsulating") == 0)
+				strcat(flags, "E");  /* RFC 3024 encapsulating delivery (with T) */
 			printf("%-16s %-16s %-16s %-8s %-17s %-6s %-7s %-9s %s\n", field(&r[i], "hoa"),
 			       field(&r[i], "ha"), field(&r[i], "coa"), field(&r[i], "interface"),
 			       field(&r[i], "mac"), flags, field(&r[i], "lifetime"),

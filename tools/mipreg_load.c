@@ -24,6 +24,13 @@
 #include "mipreg.h"
 #include "wire.h"
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103         /* linux/udp.h */
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+
 #define LG_BATCH 64
 #define LG_MSG_MAX 640          /* fixed part, NAI, --extra and two authentication extensions */
 #define LG_RX_MAX 2048
@@ -116,6 +123,7 @@ struct lg {
 	uint64_t sent, replies, codes[256], unparsable, no_mn_ha, bad_auth, stray, lost, send_errors;
 	uint64_t start_ns, last_send_ns, last_reply_ns;
 	int last_errno;
+	bool gso;               /* UDP_SEGMENT works (until it fails once) */
 	struct lg_hist lat;
 };
 
@@ -235,6 +243,31 @@ static uint32_t lg_next_node(struct lg *g)
 	return UINT32_MAX;
 }
 
+/* Send the @n requests from @first (all of the template's length) as one
+ * datagram cut into requests by the kernel (UDP_SEGMENT): one trip down the
+ * stack for the batch, where sendmmsg() makes one per request.  The home
+ * agent still receives them one by one. */
+static int lg_send_gso(struct lg *g, unsigned first, unsigned n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+	} ctl;
+	struct msghdr mh = {
+		.msg_iov = g->siov + first, .msg_iovlen = n,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	uint16_t seg = (uint16_t)g->len;
+
+	memset(ctl.buf, 0, sizeof(ctl.buf));
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	return sendmsg(g->fd, &mh, 0) < 0 ? -1 : (int)n;
+}
+
 /* Send up to @max requests; returns how many left. */
 static unsigned lg_send(struct lg *g, unsigned max)
 {
@@ -266,8 +299,14 @@ static unsigned lg_send(struct lg *g, unsigned max)
 		n++;
 	}
 	while (done < n) {
-		int r = sendmmsg(g->fd, g->smm + done, n - done, 0);
+		int r = g->gso && n - done > 1 ? lg_send_gso(g, done, n - done) :
+			sendmmsg(g->fd, g->smm + done, n - done, 0);
 
+		if (r < 0 && g->gso && (errno == EINVAL || errno == EIO || errno == EOPNOTSUPP ||
+					errno == ENOPROTOOPT)) {
+			g->gso = false;         /* no UDP segmentation offload here */
+			continue;
+		}
 		if (r > 0) {
 			done += (unsigned)r;
 			continue;
@@ -414,6 +453,7 @@ static int lg_open(struct lg *g)
 	    bind(g->fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
 	    connect(g->fd, (struct sockaddr *)&to, sizeof(to)) < 0)
 		goto fail;
+	g->gso = !getenv("MIPREG_NO_GSO");
 	for (unsigned k = 0; k < LG_BATCH; k++) {
 		g->siov[k].iov_base = g->sbuf[k];
 		g->smm[k].msg_hdr.msg_iov = &g->siov[k];

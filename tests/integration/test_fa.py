@@ -15,6 +15,8 @@ Prints "PASS name" / "FAIL name: reason" per case and "N passed, M failed".
 import hashlib
 import hmac
 import os
+import re
+import select
 import socket
 import struct
 import subprocess
@@ -296,9 +298,60 @@ def t_deny_too_distant():
     check(r and r["code"] == 76, "expected 76 for TTL 64, got %s" % r)
 
 
-def t_deny_delivery_style():
+def utun_driver():
+    path = os.environ.get("UTUN_DRIVER") or os.path.join(TOP, "tests", "integration", "utun_driver")
+    if not os.access(path, os.X_OK):
+        raise Skip("no utun_driver (make tests/integration/utun_driver)")
+    return path
+
+
+def t_encap_delivery():
+    """RFC 3024 §5.2: with T and the Encapsulating Delivery Style extension
+    the node sends its packets IP-in-IP to the agent, which decapsulates and
+    reverse-tunnels them; unencapsulated ones are routed normally."""
+    drv_path = utun_driver()
     _, r = raw_request(flags=0x02, ttl=255, after=bytes([130, 0]))
-    check(r and r["code"] == 79, "expected 79 for the Encapsulating Delivery Style, got %s" % r)
+    check(r and r["code"] == 0, "expected 0 for the Encapsulating Delivery Style, got %s" % r)
+    check([e[0] for e in r["exts"]] == [32], "reply extensions %s" % [e[0] for e in r["exts"]])
+    v = fa.visitors(HOA)
+    check(len(v) == 1 and v[0]["flags"] == "0x02" and v[0]["delivery"] == "encapsulating", "visitor %s" % v)
+    check("lookup 434" not in ip("fa", "rule").stdout, "a direct-delivery rule with encapsulating delivery")
+    out = nsx("fa", os.path.join(TOP, "mipagentstat"), "-s", fa.sock, "visitors").stdout
+    check(re.search(r"^%s .* TE " % re.escape(HOA), out, re.M), "mipagentstat visitors without TE:\n%s" % out)
+    drv = popen("mn", [drv_path, "-n", "mipmn%d", "rev", HOA, HOA, FA_ADDR["fa"], "ipip"],
+                stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([drv.stdout], [], [], 5)
+        line = drv.stdout.readline().split() if ready else []
+        check(line[:1] == ["ready"], "utun_driver did not start: %s" % line)
+        ip("mn", "route", "add", CN + "/32", "dev", line[1], "src", HOA)
+        up = Capture("fa", "fa1", "ip proto 4") if have_tshark() else None
+        down = Capture("fa", "fa0", "ip proto 4") if have_tshark() else None
+        n = echo()
+        check(n == 3, "echo with encapsulating delivery: %d/3" % n)
+        if up:
+            rows = down.fields("ip.src", "ip.dst")
+            check(["192.0.2.100,192.0.2.100", "203.0.113.1,192.0.2.10"] in rows,
+                  "no encapsulated packet MN->FA: %s" % rows)
+            rows = up.fields("ip.src", "ip.dst")
+            check(["203.0.113.1,192.0.2.100", "192.0.2.1,192.0.2.10"] in rows,
+                  "no reverse-tunnelled packet FA->HA: %s" % rows)
+    finally:
+        ip("mn", "route", "del", CN + "/32", check_rc=False)
+        stop(drv)
+    # §5.2.1: what the node sends unencapsulated is not reverse-tunnelled
+    up = Capture("fa", "fa1", "ip proto 4") if have_tshark() else None
+    n = echo()
+    check(n == 3, "echo with unencapsulated replies: %d/3" % n)
+    if up:
+        rows = up.fields("ip.src", "ip.dst")
+        check(not [r for r in rows if r[0].startswith("203.0.113.1,")], "reverse-tunnelled: %s" % rows)
+    # back to direct delivery: the rule again, the filter gone
+    rc, reps = mipreg(lifetime=300, flags="T")
+    one_reply(rc, reps, 0, 0)
+    v = fa.visitors(HOA)
+    check(len(v) == 1 and v[0]["delivery"] == "direct", "visitor %s" % v)
+    check("from 192.0.2.100 iif fa0 lookup 434" in ip("fa", "rule").stdout, "no reverse-tunnel rule")
 
 
 def t_deny_prohibited():
@@ -509,7 +562,7 @@ def main():
                          ("deny_69_lifetime", t_deny_lifetime), ("deny_70_poorly_formed", t_deny_poorly_formed),
                          ("deny_72_encapsulation", t_deny_encapsulation), ("deny_73_vj", t_deny_vj),
                          ("deny_76_too_distant", t_deny_too_distant),
-                         ("deny_79_delivery_style", t_deny_delivery_style),
+                         ("encap_delivery", t_encap_delivery),
                          ("deny_65_prohibited", t_deny_prohibited), ("deny_67_mn_auth", t_deny_mn_auth),
                          ("deny_77_bad_coa", t_deny_bad_coa), ("deny_194_own_address", t_deny_own_ha_address),
                          ("deny_68_ha_auth", t_deny_ha_auth), ("deny_71_poor_reply", t_deny_poor_reply),

@@ -18,6 +18,7 @@
  *   fwd INNER_DST LOCAL REMOTE ENCAP
  *   rev INNER_SRC LOCAL REMOTE ENCAP
  *   decap REMOTE LOCAL INNER_SRC INNER_DST      (0.0.0.0: any)
+ *   decaprev REMOTE LOCAL INNER_SRC INNER_DST   (the same, on into the reverse tunnel)
  * ENCAP is ipip, minimal or gre.  Prints "ready IFNAME MTU" once the device
  * exists, a JSON line of counters on SIGUSR1, and again on SIGTERM/SIGINT
  * before exiting.
@@ -62,14 +63,15 @@ static void print_stats(void)
 	       "\"decap_bytes\": %llu, \"no_route\": %llu, \"bad_inner\": %llu, "
 	       "\"too_big\": %llu, \"icmp_relayed\": %llu, \"send_errors\": %llu, "
 	       "\"loop_drops\": %llu, \"decap_bad\": %llu, \"decap_filtered\": %llu, "
-	       "\"fragmented\": %llu, \"icmp_sent\": %llu}\n",
+	       "\"fragmented\": %llu, \"icmp_sent\": %llu, \"rev_decap\": %llu}\n",
 	       (unsigned long long)s.encap_pkts, (unsigned long long)s.encap_bytes,
 	       (unsigned long long)s.decap_pkts, (unsigned long long)s.decap_bytes,
 	       (unsigned long long)s.no_route, (unsigned long long)s.bad_inner,
 	       (unsigned long long)s.too_big, (unsigned long long)s.icmp_relayed,
 	       (unsigned long long)s.send_errors, (unsigned long long)s.loop_drops,
 	       (unsigned long long)s.decap_bad, (unsigned long long)s.decap_filtered,
-	       (unsigned long long)s.fragmented, (unsigned long long)s.icmp_sent);
+	       (unsigned long long)s.fragmented, (unsigned long long)s.icmp_sent,
+	       (unsigned long long)s.rev_decap);
 	fflush(stdout);
 }
 
@@ -142,6 +144,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(k, "decap") && i + 4 < argc) {
 			rc = utun_decap_add(u, addr(argv[i + 1]), addr(argv[i + 2]), addr(argv[i + 3]),
 					    addr(argv[i + 4]));
+			i += 5;
+		} else if (!strcmp(k, "decaprev") && i + 4 < argc) {
+			rc = utun_decap_add_reverse(u, addr(argv[i + 1]), addr(argv[i + 2]),
+						    addr(argv[i + 3]), addr(argv[i + 4]));
 			i += 5;
 		} else {
 			die("bad entry");

@@ -20,6 +20,7 @@ die() {
 }
 
 rw=/run/mipvm
+# shellcheck disable=SC2013
 for a in $(cat /proc/cmdline); do
 	case $a in
 	mipvm.rw=*) rw=${a#mipvm.rw=} ;;
@@ -44,16 +45,16 @@ mount -t devpts devpts $R/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs $R/dev/shm 2>/dev/null
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || die "mount $R/tmp"
 mount -t tmpfs -o mode=755 tmpfs $R/run || die "mount $R/run"
-mkdir -p $R$rw || die "mkdir $R$rw"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmrw $R$rw || die "cannot mount the run directory"
+mkdir -p "$R$rw" || die "mkdir $R$rw"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmrw "$R$rw" || die "cannot mount the run directory"
 [ -d $R/sys/fs/cgroup ] && mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
 hostname mipvm
 ip link set lo up
 
 echo "VMTEST-BEGIN uptime $(cut -d' ' -f1 /proc/uptime) s"
-chroot $R /bin/sh $rw/cmd.sh </dev/null >/dev/console 2>&1
+chroot $R /bin/sh "$rw/cmd.sh" </dev/null >/dev/console 2>&1
 rc=$?
-echo "$rc" >$R$rw/rc
+echo "$rc" >"$R$rw/rc"
 echo "VMTEST-EXIT: $rc (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 sync
 poweroff -f

@@ -30,7 +30,8 @@ Run (as root, in the VM): /usr/bin/python3 tests/vm/guest_tests.py [CASE...]
 Prints "PASS name (N s)" / "FAIL name: reason" / "SKIP name: reason" per
 case and "N passed, M failed[, K skipped]" last; exit status 1 on failure.
 env: top_srcdir, top_builddir (the build tree, default ../..), MIPAGENT,
-MIPREG; MIPINT_KEEP_TMP=1 keeps configurations and logs (in the guest's /tmp).
+MIPREG (the programs; copied to the guest's /tmp before use).  A failing
+case shows the tails of the daemons' logs.
 """
 import json
 import os

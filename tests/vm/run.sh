@@ -47,7 +47,7 @@ export MIPAGENT="$snap/mipagent" MIPREG="$snap/mipreg"
 start=$(date +%s)
 # the guest sees the host's root: the same paths work inside
 "$srcdir/tests/vm/vm-run.sh" --timeout "${VM_TIMEOUT:-240}" --env top_srcdir --env top_builddir \
-	--env MIPAGENT --env MIPREG --env MIPINT_KEEP_TMP -- /usr/bin/python3 "$srcdir/tests/vm/guest_tests.py" "$@" 2>&1 | tee "$out"
+	--env MIPAGENT --env MIPREG -- /usr/bin/python3 "$srcdir/tests/vm/guest_tests.py" "$@" 2>&1 | tee "$out"
 # the status of vm-run.sh, not of tee
 rc=$(sed -n 's/^vm-run: kernel .*, exit status \([0-9]*\),.*/\1/p' "$out" | tail -n 1)
 if grep -q '^vm-run: SKIP: ' "$out"; then
