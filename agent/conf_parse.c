@@ -1319,7 +1319,7 @@ void conf_limits_defaults(struct conf_limits *l)
 	l->log_rate = MIP_CONF_DEFAULT_LOG_RATE;
 	l->log_burst = MIP_CONF_DEFAULT_LOG_BURST;
 	l->max_pending = MIP_CONF_DEFAULT_MAX_PENDING_TOTAL;
-	l->receive_buffer = MIP_CONF_DEFAULT_RECEIVE_BUFFER;
+	l->socket_buffer = MIP_CONF_DEFAULT_SOCKET_BUFFER;
 }
 
 #define LIM_OFF(f) offsetof(struct conf_limits, f)
@@ -1334,7 +1334,7 @@ static const struct attr_def limits_attrs[] = {
 	{ "log-rate", parse_uint, LIM_OFF(log_rate), 0, 100000, 0 },
 	{ "log-burst", parse_uint, LIM_OFF(log_burst), 1, 100000, 0 },
 	{ "max-pending", parse_uint, LIM_OFF(max_pending), 0, 1048576, 0 },
-	{ "receive-buffer", parse_uint, LIM_OFF(receive_buffer), 0, 1u << 30, 0 },
+	{ "socket-buffer", parse_uint, LIM_OFF(socket_buffer), 0, 1u << 30, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 

@@ -211,9 +211,9 @@ static void print_limits(FILE *out, const struct conf_limits *l)
 {
 	fprintf(out, "limits source-rate %u source-burst %u rate %u burst %u trusted-rate %u "
 		"trusted-burst %u max-sources %u log-rate %u log-burst %u max-pending %u "
-		"receive-buffer %u\n", l->source_rate, l->source_burst, l->rate, l->burst,
+		"socket-buffer %u\n", l->source_rate, l->source_burst, l->rate, l->burst,
 		l->trusted_rate, l->trusted_burst, l->max_sources, l->log_rate, l->log_burst,
-		l->max_pending, l->receive_buffer);
+		l->max_pending, l->socket_buffer);
 }
 
 void conf_print(const struct conf *c, FILE *out)

@@ -177,7 +177,7 @@ static void cw_limits(struct cw *x, const struct conf_limits *l)
 	cw_uint(x, "log-rate", l->log_rate);
 	cw_uint(x, "log-burst", l->log_burst);
 	cw_uint(x, "max-pending", l->max_pending);
-	cw_uint(x, "receive-buffer", l->receive_buffer);
+	cw_uint(x, "socket-buffer", l->socket_buffer);
 	cw_end(x);
 }
 

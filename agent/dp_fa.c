@@ -28,6 +28,10 @@ struct dp_fa_vis {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	bool route, neigh, decap, rev, rule;
+	/* kernel backend: the ipip/gre link from the care-of address to the
+	 * home agent that decapsulates for it and carries its reverse tunnel */
+	int klink;                      /* ifindex, 0: none */
+	enum knl_tunnel_kind kkind;
 	/* RFC 3024 §5.2, Encapsulating Delivery Style: what the node
 	 * encapsulates to us (from its home address to @edeliv[i]: our address
 	 * on its link, and the care-of address when different) goes on into
@@ -43,6 +47,7 @@ struct dp_fa {
 	struct dp_fa_vis *vis;
 	unsigned n_rev;                 /* visitors with a reverse tunnel */
 	bool table_route;               /* the default route of DP_FA_TABLE */
+	bool kernel;                    /* kernel tunnel links (dp.h backends) */
 	bool listening;
 	char *state_dir;
 };
@@ -149,6 +154,61 @@ static void dp_fa_edeliv_up(struct dp_fa *d, struct dp_fa_vis *v, const struct f
 	}
 }
 
+/* Kernel backend: the per-link table holding the reverse tunnel's default
+ * route (DP_FA_TABLE serves the userspace engine's device). */
+static uint32_t dp_fa_link_table(int ifindex)
+{
+	return DP_FA_TABLE + 1 + (uint32_t)ifindex;
+}
+
+/* Kernel backend: with the ipip/gre modules loaded the kernel answers
+ * tunnelled packets that no link accepts with ICMP errors, so the kernel
+ * decapsulates them itself through a link from the care-of address to the
+ * home agent (shared, reference counted); the reverse tunnel, with T, is a
+ * policy rule into that link's table.  Minimal encapsulation and the
+ * Encapsulating Delivery Style stay with the userspace engine. */
+static bool dp_fa_kernel_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bool edeliv)
+{
+	char name[IF_NAMESIZE], path[128];
+
+	if (!d->kernel || edeliv || (flags & MIP_RRQ_M))
+		return false;
+	v->kkind = (flags & MIP_RRQ_G) ? KNL_TUNNEL_GRE : KNL_TUNNEL_IPIP;
+	v->klink = knl_tunnel_get(d->nl, v->kkind, v->coa, v->ha, d->c->dp.tunnel_mtu);
+	if (v->klink <= 0) {
+		v->klink = 0;
+		return false;
+	}
+	/* decapsulated packets come from anywhere */
+	if (if_indextoname((unsigned)v->klink, name)) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
+		dp_fa_sysctl(path, "0");
+	}
+	v->decap = true;
+	if (flags & MIP_RRQ_T) {
+		knl_default_route_add(dp_fa_link_table(v->klink), v->klink);
+		v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->klink),
+				       DP_FA_RULE_PRIO) == 0;
+	}
+	return true;
+}
+
+static void dp_fa_kernel_release(struct dp_fa *d, struct dp_fa_vis *v)
+{
+	bool shared = false;
+
+	if (v->rule)
+		knl_rule_del(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->klink), DP_FA_RULE_PRIO);
+	for (struct dp_fa_vis *o = d->vis; o; o = o->next)
+		if (o != v && o->klink == v->klink && o->rule)
+			shared = true;
+	if (v->rule && !shared)
+		knl_default_route_del(dp_fa_link_table(v->klink));
+	knl_tunnel_put(d->nl, v->kkind, v->coa, v->ha);
+	v->klink = 0;
+	v->rule = v->decap = false;
+}
+
 static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 {
 	struct dp_fa_vis *v = dp_fa_find(d, ev, NULL);
@@ -176,12 +236,14 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 	v->route = knl_route_add(d->nl, v->hoa, v->ifindex, 0) == 0;
 	if (mac_known(ev->mac))
 		v->neigh = knl_neigh_add(d->nl, v->ifindex, v->hoa, ev->mac) == 0;
-	/* what the home agent tunnels to the care-of address for this node */
-	v->decap = utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa) == 0;
 	fv = fa_visitor_of_event(ev);
 	edeliv = fv && fv->edeliv && (ev->flags & MIP_RRQ_T);
-	if (ev->flags & MIP_RRQ_T)
-		dp_fa_rev_up(d, v, ev->flags, !edeliv);
+	if (!dp_fa_kernel_up(d, v, ev->flags, edeliv)) {
+		/* what the home agent tunnels to the care-of address for this node */
+		v->decap = utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa) == 0;
+		if (ev->flags & MIP_RRQ_T)
+			dp_fa_rev_up(d, v, ev->flags, !edeliv);
+	}
 	if (v->rev && edeliv)
 		dp_fa_edeliv_up(d, v, fv);
 	log_info("fa", "data plane for visitor %s: route on %s%s, tunnel from %s to %s%s%s", ntoa(v->hoa, h),
@@ -194,6 +256,8 @@ static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
 	const struct in_addr any = { .s_addr = INADDR_ANY };
 	struct dp_fa_vis *other = dp_fa_same_hoa(d, v);
 
+	if (v->klink)
+		dp_fa_kernel_release(d, v);
 	if (v->rule)
 		knl_rule_del(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO);
 	for (unsigned i = 0; i < v->n_edeliv; i++)
@@ -269,6 +333,15 @@ struct dp_fa *dp_fa_open(const struct conf *c, struct ev_loop *loop)
 	n = knl_cleanup(d->nl);
 	if (n > 0)
 		log_info("fa", "removed %d leftover entries of an earlier run", n);
+	if (c->dp.backend != CONF_DP_USERSPACE) {
+		char why[128];
+
+		d->kernel = knl_tunnel_probe(d->nl, why, sizeof(why));
+		if (!d->kernel && c->dp.backend == CONF_DP_KERNEL) {
+			log_warnx("fa", "kernel tunnels unavailable: %s", why);
+			goto fail;
+		}
+	}
 	d->utun = utun_open(DP_FA_TUN_PATTERN, loop, (int)c->dp.tunnel_mtu);
 	if (!d->utun)
 		goto fail;
@@ -281,8 +354,8 @@ struct dp_fa *dp_fa_open(const struct conf *c, struct ev_loop *loop)
 		goto fail;
 	}
 	d->listening = true;
-	log_info("fa", "foreign agent data plane ready: device %s, reverse tunnel table %u",
-		 utun_ifname(d->utun), DP_FA_TABLE);
+	log_info("fa", "foreign agent data plane ready: %s backend, device %s, reverse tunnel table %u",
+		 d->kernel ? "kernel" : "userspace", utun_ifname(d->utun), DP_FA_TABLE);
 	return d;
 fail:
 	dp_fa_close(d);

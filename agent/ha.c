@@ -28,7 +28,16 @@ struct ha_req {
 	const struct conf_peer *peer;   /* foreign agent sharing an SA, or NULL */
 	const struct conf_sa *peer_sa;
 	bool authenticated;
+	uint64_t now_ms;                /* monotonic time of the request, 0: not read yet */
 };
+
+/* The monotonic time of request @r, read once per request. */
+static uint64_t ha_req_now(struct mip_ha *ha, struct ha_req *r)
+{
+	if (!r->now_ms)
+		r->now_ms = ha->mono_now();
+	return r->now_ms;
+}
 
 uint64_t mip_ntp_now(void)
 {
@@ -157,10 +166,10 @@ static void ha_reply(struct mip_ha *ha, struct ha_req *r, uint8_t code, uint16_t
 	if (r->node) {
 		if (mip_code_accepted(code)) {
 			r->node->ctr.accepted++;
-			r->node->ctr.recent_accepted_ms = ha->mono_now();
+			r->node->ctr.recent_accepted_ms = ha_req_now(ha, r);
 		} else {
 			r->node->ctr.denied++;
-			r->node->ctr.recent_denied_ms = ha->mono_now();
+			r->node->ctr.recent_denied_ms = ha_req_now(ha, r);
 			r->node->ctr.recent_denied_code = code;
 		}
 	}
@@ -420,7 +429,7 @@ static void ha_accept(struct mip_ha *ha, struct ha_req *r)
 	unsigned max = node_max_lifetime(hc, r->cn);
 	uint16_t granted = rq->lifetime > max ? (uint16_t)max : rq->lifetime;
 	bool simul = (rq->flags & MIP_RRQ_S) && node_max_bindings(hc, r->cn) > 1;
-	uint64_t now = ha->mono_now();
+	uint64_t now = ha_req_now(ha, r);
 	struct mip_binding *b;
 	bool fresh = false;
 
@@ -511,7 +520,7 @@ void ha_handle_request(struct mip_ha *ha, const uint8_t *p, size_t len,
 	if (!ha_check_fa_auth(ha, &r))
 		return;
 	if (dup) {
-		uint32_t left = binding_remaining(dup, ha->mono_now());
+		uint32_t left = binding_remaining(dup, ha_req_now(ha, &r));
 
 		ha_reply(ha, &r, ha_accept_code(ha, &r),
 			 (uint16_t)(left < r.rq.lifetime ? left : r.rq.lifetime));

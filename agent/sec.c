@@ -45,16 +45,22 @@ static void rl_limits_of(const struct conf_limits *l, struct rl_limits *r)
 	r->max_sources = l->max_sources;
 }
 
-static void sec_receive_buffer(struct mip_sec *s, unsigned bytes)
+/* Room for bursts: received datagrams waiting for the loop, and replies to
+ * strangers waiting for address resolution (a flood from spoofed on-link
+ * addresses must not leave no room for the replies to known nodes). */
+static void sec_socket_buffer(struct mip_sec *s, unsigned bytes)
 {
 	int v = bytes > (unsigned)INT32_MAX / 2 ? INT32_MAX / 2 : (int)bytes;
 
 	if (!bytes || s->d->udp_fd < 0)
 		return;
-	/* the FORCE variant passes net.core.rmem_max (CAP_NET_ADMIN) */
+	/* the FORCE variants pass net.core.[rw]mem_max (CAP_NET_ADMIN) */
 	if (setsockopt(s->d->udp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0 &&
 	    setsockopt(s->d->udp_fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
 		log_warn("sec", "cannot set the receive buffer to %u bytes", bytes);
+	if (setsockopt(s->d->udp_fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0 &&
+	    setsockopt(s->d->udp_fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0)
+		log_warn("sec", "cannot set the send buffer to %u bytes", bytes);
 }
 
 static void sec_apply_limits(struct mip_sec *s, const struct conf_limits *l)
@@ -65,7 +71,7 @@ static void sec_apply_limits(struct mip_sec *s, const struct conf_limits *l)
 	if (rl_configure(s->rl, &r) < 0)
 		log_warnx("sec", "out of memory: the rate limits stay as they were");
 	log_flood_limit(l->log_rate, l->log_burst);
-	sec_receive_buffer(s, l->receive_buffer);
+	sec_socket_buffer(s, l->socket_buffer);
 }
 
 /* Sources of accepted registrations become known for as long as they last. */

@@ -55,6 +55,7 @@ struct xb {
 	struct in_addr hoa, k2;         /* home agent: care-of address; foreign agent: home agent */
 	int ifindex;                    /* foreign agent: the visitor's interface */
 	struct in_addr via, tun;        /* where it registered through; its tunnel end */
+	struct in_addr tcfg;            /* the peer whose <ipsec> covers the tunnel */
 	uint8_t flags;                  /* registration flags (encapsulation, T) */
 	struct xpol *pol[4];
 	struct xpeer *cvia, *ctun;      /* the peers it is counted in */
@@ -368,11 +369,13 @@ static uint8_t encaps_proto(uint8_t flags)
 	return IPPROTO_IPIP;
 }
 
-/* The policy of kind @t with @peer in @role (tunnels: encapsulation @proto). */
-static bool xfrm_want(const struct mip_xfrm *x, struct in_addr peer, enum conf_ipsec_traffic t,
-		      enum xfrm_role role, uint8_t proto, struct xpol *p)
+/* The policy of kind @t in @role with @addr, as configured for the peer
+ * @cfg (tunnels: encapsulation @proto).  @addr is the peer's own address,
+ * or the care-of address a peer foreign agent offers. */
+static bool xfrm_want(const struct mip_xfrm *x, struct in_addr cfg, struct in_addr peer,
+		      enum conf_ipsec_traffic t, enum xfrm_role role, uint8_t proto, struct xpol *p)
 {
-	const struct conf_peer *cp = conf_find_peer(x->c, peer);
+	const struct conf_peer *cp = conf_find_peer(x->c, cfg);
 	const struct conf_ipsec *ip = cp ? &cp->ipsec : NULL;
 	struct in_addr local;
 	bool out;
@@ -405,7 +408,7 @@ static bool xfrm_want(const struct mip_xfrm *x, struct in_addr peer, enum conf_i
 	p->tsrc = out ? local : peer;
 	p->tdst = out ? peer : local;
 	p->kind = t;
-	p->peer = peer;
+	p->peer = cfg;
 	return true;
 }
 
@@ -459,13 +462,19 @@ static void xpol_unref(struct mip_xfrm *x, struct xpol *p)
 	free(p);
 }
 
-/* Reference the policy of kind @t with @peer, if configured. */
-static struct xpol *xfrm_ref(struct mip_xfrm *x, struct in_addr peer, enum conf_ipsec_traffic t,
-			     enum xfrm_role role, uint8_t proto)
+/* Reference the policy of kind @t with @addr as the peer @cfg has it, if configured. */
+static struct xpol *xfrm_ref_at(struct mip_xfrm *x, struct in_addr cfg, struct in_addr addr,
+				enum conf_ipsec_traffic t, enum xfrm_role role, uint8_t proto)
 {
 	struct xpol want;
 
-	return xfrm_want(x, peer, t, role, proto, &want) ? xpol_ref(x, &want) : NULL;
+	return xfrm_want(x, cfg, addr, t, role, proto, &want) ? xpol_ref(x, &want) : NULL;
+}
+
+static struct xpol *xfrm_ref(struct mip_xfrm *x, struct in_addr peer, enum conf_ipsec_traffic t,
+			     enum xfrm_role role, uint8_t proto)
+{
+	return xfrm_ref_at(x, peer, peer, t, role, proto);
 }
 
 /* ---- peers ---- */
@@ -567,8 +576,16 @@ static void xb_count(struct mip_xfrm *x, struct xb *b, bool add)
 		b->cvia = b->ctun = NULL;
 		return;
 	}
+	/* a home agent's tunnel to a care-of address that is not itself a peer
+	 * is covered by the peer (foreign agent) the registration came through */
+	{
+		const struct conf_peer *cp = conf_find_peer(x->c, b->tun);
+
+		b->tcfg = cp && cp->ipsec.present ? b->tun : b->via;
+	}
 	b->cvia = conf_find_peer(x->c, b->via) ? xpeer_get(x, b->via) : NULL;
-	b->ctun = b->role == XFRM_ROLE_HA && conf_find_peer(x->c, b->tun) ? xpeer_get(x, b->tun) : NULL;
+	b->ctun = b->role == XFRM_ROLE_HA && conf_find_peer(x->c, b->tcfg) ? xpeer_get(x, b->tcfg) :
+		  NULL;
 	if (b->cvia && b->role == XFRM_ROLE_HA)
 		b->cvia->bindings++;
 	else if (b->cvia)
@@ -586,9 +603,9 @@ static void xb_refs(struct mip_xfrm *x, const struct xb *b, struct xpol *out[4])
 	memset(out, 0, 4 * sizeof(*out));
 	if (b->role == XFRM_ROLE_HA) {
 		out[0] = xfrm_ref(x, b->via, CONF_IPSEC_REPLY, XFRM_ROLE_HA, 0);
-		out[1] = xfrm_ref(x, b->tun, CONF_IPSEC_FORWARD, XFRM_ROLE_HA, proto);
+		out[1] = xfrm_ref_at(x, b->tcfg, b->tun, CONF_IPSEC_FORWARD, XFRM_ROLE_HA, proto);
 		if (t)
-			out[2] = xfrm_ref(x, b->tun, CONF_IPSEC_REVERSE, XFRM_ROLE_HA, proto);
+			out[2] = xfrm_ref_at(x, b->tcfg, b->tun, CONF_IPSEC_REVERSE, XFRM_ROLE_HA, proto);
 	} else {
 		out[0] = xfrm_ref(x, b->via, CONF_IPSEC_REQUEST, XFRM_ROLE_FA, 0);
 		out[1] = xfrm_ref(x, b->via, CONF_IPSEC_REPLY, XFRM_ROLE_FA, 0);

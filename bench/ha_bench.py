@@ -379,7 +379,8 @@ class Bench:
                              extra=["--requests", "100000", "--window", "100000", "-t", "50"])
             gen_send = max(gen_send, r["send_rate"])
         if os.environ.get("PERF"):
-            self.profile(ha, addr_a, gen_a, n_nodes, window)
+            self.profile("home agent", ha.pid, addr_a, gen_a, 434, n_nodes, window)
+            self.profile("reflector", refl.pid, addr_a, gen_a, 4340, n_nodes, window)
         refl_rate = best["reflector"]["reply_rate"]
         ha_rate = best["home agent"]["reply_rate"]
         fs_rate = best["home agent, state-fsync"]["reply_rate"]
@@ -414,21 +415,21 @@ class Bench:
             p.send_signal(signal.SIGTERM)
             p.wait(5)
 
-    def profile(self, d, addr, src, n_nodes, window):
-        """PERF=1: where the home agent's time goes under the load of 1."""
+    def profile(self, label, pid, addr, src, port, n_nodes, window):
+        """PERF=1: where a server's time goes under the load of 1."""
         data = os.path.join(self.work, "perf.data")
         rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "4999", "-g", "-p",
-                                str(d.pid), "-o", data], stdout=subprocess.DEVNULL,
+                                str(pid), "-o", data], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
         time.sleep(0.3)
-        self.gen.run(addr, src, VNET_FIRST, n_nodes,
+        self.gen.run(addr, src, VNET_FIRST, n_nodes, port=port,
                      extra=["--duration", str(DUR * 2), "--window", str(window), "-l", "65534"])
         rec.send_signal(signal.SIGINT)
         rec.wait(30)
         for sort in ("dso", "dso,sym"):
             p = run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--percent-limit",
                      "0.8", "--stdio", "-g", "none"], check=False)
-            self.say("  -- perf (cpu-clock) of the home agent, by %s" % sort)
+            self.say("  -- perf (cpu-clock) of the %s, by %s" % (label, sort))
             for line in p.stdout.splitlines():
                 if line.strip() and line.lstrip()[0].isdigit():
                     self.say("  " + line.rstrip())

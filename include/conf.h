@@ -219,7 +219,7 @@ struct conf_data_plane {
 #define MIP_CONF_DEFAULT_LOG_RATE 10
 #define MIP_CONF_DEFAULT_LOG_BURST 50
 #define MIP_CONF_DEFAULT_MAX_PENDING_TOTAL 4096
-#define MIP_CONF_DEFAULT_RECEIVE_BUFFER (4u << 20)
+#define MIP_CONF_DEFAULT_SOCKET_BUFFER (4u << 20)
 
 struct conf_limits {
 	bool present;                      /* the element is present */
@@ -229,7 +229,7 @@ struct conf_limits {
 	unsigned max_sources;              /* sources tracked (least recently seen evicted) */
 	unsigned log_rate, log_burst;      /* security-violation and denial log lines */
 	unsigned max_pending;              /* foreign agent: pending requests in all (66 above) */
-	unsigned receive_buffer;           /* bytes of the UDP socket's receive buffer (0: system's) */
+	unsigned socket_buffer;            /* UDP socket's receive and send buffers, bytes (0: system's) */
 	int line;
 };
 
