@@ -329,6 +329,30 @@ class Bench:
             raise RuntimeError("registering %d nodes on %s: %s" % (n, d.name, json.dumps(r)))
         return r
 
+    def summary(self):
+        r = self.results
+        self.say("== summary: ratios against the baselines of the same run, and the targets")
+        if "throughput" in r:
+            t = r["throughput"]
+            c = t["cpu_us_per_request"]
+            self.say("  1  re-registrations, home agent / reflector: %.2f (rate), %.2f (CPU per request)"
+                     "   target >= 0.50" % (t["ratio"], c["reflector"] / c["home agent"]))
+            self.say("  4b state-fsync true / false: %.2f (rate)" % t["fsync_ratio"])
+        if "new_bindings" in r:
+            for label, v in r["new_bindings"].items():
+                self.say("  2  new bindings, %s, daemon / raw netlink: %.2f   target >= 0.50" % (
+                    label, v["ratio"]))
+        if "scale" in r:
+            v = r["scale"]
+            self.say("  3  memory per binding at %d: %.0f bytes   target < 256" % (
+                v["bindings"], v["bytes_per_binding_rss"]))
+            self.say("  3  p99 latency at %d / at 1000 bindings: %.2f   target <= 1.5" % (
+                v["bindings"], v["p99_ratio"]))
+            self.say("  3  event-loop turns over 10 ms while %d bindings expire together: %s   target 0" % (
+                v["expire"], "?" if v["loop_stalls"] is None else v["loop_stalls"]))
+            self.say("  4a restart with %d bindings: %.2f s   target < 3 s" % (
+                v["restored"], v["restore_seconds"]))
+
     # ---- 1 and 4b: throughput against the reflector, and state-fsync
     def throughput(self):
         n_nodes, window = 10000, 2048
@@ -387,7 +411,7 @@ class Bench:
         # the least disturbed run: interference only ever adds CPU time
         med = {k: min(v) / 1000 if v else 0 for k, v in cpu.items()}
         self.say("== 1. re-registration throughput, %d existing bindings, HMAC-MD5 both ways, "
-                 "window %d, server on CPU %s, best of %d x %.0f s" % (n_nodes, window, SERVER_CPU,
+                 "window %d, server on CPU %s, best of %d x %.1f s" % (n_nodes, window, SERVER_CPU,
                                                                       ROUNDS, DUR))
         for name, _, _, _, _ in targets:
             r = best[name]
@@ -559,14 +583,16 @@ def main():
     ap.add_argument("--expire", type=int, default=100000)
     ap.add_argument("--new", type=int, default=2000, help="nodes per new-binding run")
     ap.add_argument("--json", help="write the figures there")
+    ap.add_argument("--max-seconds", type=int, default=480, help="give up after this long")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("ha_bench: needs root (network namespaces)", file=sys.stderr)
         return 1
     b = Bench(args)
     atexit.register(b.cleanup)
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
         signal.signal(s, lambda signo, frame: sys.exit(128 + signo))
+    signal.alarm(args.max_seconds)      # bounded whatever happens
     only = set(args.only.split(","))
     if "1" in only:
         b.throughput()
@@ -574,6 +600,7 @@ def main():
         b.new_bindings()
     if "3" in only:
         b.scale()
+    b.summary()
     if args.json:
         with open(args.json, "w") as f:
             json.dump(b.results, f, indent=1)

@@ -40,6 +40,7 @@
 
 #define SNMP_APP "mipagent"
 #define SNMP_SESSION_TIMEOUT_S 1
+#define SNMP_DRAIN_MAX 8                /* reads of Net-SNMP's descriptors per wake-up */
 
 static const oid mip_objects_oid[] = { 1, 3, 6, 1, 2, 1, 44, 1 };
 static oid mip_mib_oid[] = { 1, 3, 6, 1, 2, 1, 44 };
@@ -506,8 +507,36 @@ static void snmp_readable(struct ev_io *io, uint32_t events)
 	NETSNMP_LARGE_FD_ZERO(&set);
 	NETSNMP_LARGE_FD_SET(io->fd, &set);
 	snmp_read2(&set);
-	netsnmp_large_fd_set_cleanup(&set);
 	netsnmp_check_outstanding_agent_requests();
+	/* A request from the master goes on through Net-SNMP's internal
+	 * callback pipes (to the agent and its answer back) before the reply
+	 * leaves: follow it here rather than over two more loop turns. */
+	for (int k = 0; k < SNMP_DRAIN_MAX; k++) {
+		struct pollfd p[SNMP_MAX_FDS];
+		size_t n = 0;
+		bool any = false;
+
+		for (size_t i = 0; i < s->n_fds; i++)
+			if (s->fds[i].used)
+				p[n++] = (struct pollfd){ .fd = s->fds[i].io.fd, .events = POLLIN };
+		if (poll(p, n, 0) <= 0)
+			break;
+		NETSNMP_LARGE_FD_ZERO(&set);
+		for (size_t i = 0; i < n; i++)
+			if (p[i].revents & POLLIN) {
+				NETSNMP_LARGE_FD_SET(p[i].fd, &set);
+				any = true;
+				/* an event of it may already be collected in this turn */
+				for (size_t j = 0; j < s->n_fds; j++)
+					if (s->fds[j].used && s->fds[j].io.fd == p[i].fd)
+						s->fds[j].dirty = true;
+			}
+		if (!any)
+			break;
+		snmp_read2(&set);
+		netsnmp_check_outstanding_agent_requests();
+	}
+	netsnmp_large_fd_set_cleanup(&set);
 	snmp_sync(s, false);
 }
 

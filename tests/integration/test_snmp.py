@@ -7,6 +7,16 @@ and hand-made requests from the NET namespace, and the MIP-MIB is read back
 with snmpget/snmpwalk/snmpbulkwalk, numerically (-m "") and by name with
 mib/MIP-MIB.txt, and compared with what `mipagentstat -j` shows.
 
+SETs (community "private"): every writable object takes effect on the live
+agent (a new SA lets a node register, mipEnable disabled(2) drops
+registrations and advertisements, a destroyed maAdvConfigTable row stops the
+advertisements, faCOATable rows change the care-of addresses advertised),
+survives a restart (the file changed and `mipagent -n -v` shows it), and bad
+sets are refused with RFC 3416's error and change nothing.  The foreign agent
+cases run in a second lab (falab.py: mobile node, foreign agent with snmpd
+and the subagent, home agent), the advertisements are received in the mobile
+node's namespace.
+
 Run as root: /usr/bin/python3 tests/integration/test_snmp.py [CASE...]
 (env: top_builddir, top_srcdir; MIPINT_KEEP_TMP=1 keeps logs).  The base MIB
 modules for the named walks come from ../shared/ref/mib/netsnmp-5.9.3 next to

@@ -229,6 +229,30 @@ START_TEST(test_reregistration_moves_timer)
 }
 END_TEST
 
+/* A renewal leaves a timer due earlier in place and moves it on when it
+ * fires; a renewal ending sooner moves it back at once. */
+START_TEST(test_reregistration_timer_both_ways)
+{
+	struct mip_reg_reply rp;
+
+	send_req((struct req){ .lifetime = 10, .id = ts(1) }, &rp);
+	send_req((struct req){ .lifetime = 100, .id = ts(2) }, &rp);
+	ck_assert_uint_eq(rp.code, 0);
+	fake_mono += 10000;
+	timer_run(&timers, fake_mono, 100);         /* the old end: moved on, not expired */
+	ck_assert_uint_eq(ha.bindings.count, 1);
+	ck_assert_uint_eq(timer_next(&timers), fake_mono + 90000);
+	ck_assert_uint_eq(mip_counters[MIP_CTR_HA_BINDINGS_EXPIRED], 0);
+	send_req((struct req){ .lifetime = 5, .id = ts(3) }, &rp);
+	ck_assert_uint_eq(rp.code, 0);
+	ck_assert_uint_eq(timer_next(&timers), fake_mono + 5000);
+	fake_mono += 5000;
+	timer_run(&timers, fake_mono, 100);
+	ck_assert_uint_eq(ha.bindings.count, 0);
+	ck_assert_uint_eq(mip_counters[MIP_CTR_HA_BINDINGS_EXPIRED], 1);
+}
+END_TEST
+
 START_TEST(test_timestamp_replay_and_resync)
 {
 	struct mip_reg_reply rp;
@@ -538,6 +562,7 @@ int main(void)
 	tcase_add_test(tc, test_accept_and_reply_fields);
 	tcase_add_test(tc, test_lifetime_capped_never_raised);
 	tcase_add_test(tc, test_expiry_is_exact);
+	tcase_add_test(tc, test_reregistration_timer_both_ways);
 	tcase_add_test(tc, test_reregistration_moves_timer);
 	tcase_add_test(tc, test_timestamp_replay_and_resync);
 	tcase_add_test(tc, test_duplicate_not_extended);

@@ -260,6 +260,41 @@ START_TEST(test_commit_reopen_restore)
 }
 END_TEST
 
+/* Upserts wait for the end of the turn and go out as multi-row statements:
+ * more than a batch in one turn, and a binding added then replaced or
+ * removed in the same turn, must end up as if written one by one. */
+START_TEST(test_one_turn_many_changes)
+{
+	struct mip_state *st = state_open(dir, false);
+	char hoa[32];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 0);
+	state_listen(st);
+	for (int i = 10; i <= 99; i++) {        /* 90 registrations: more than one batch */
+		snprintf(hoa, sizeof(hoa), "192.0.2.%d", i);
+		ck_assert_uint_eq(reg(hoa, "203.0.113.1", 300), 0);
+	}
+	ck_assert_uint_eq(reg("192.0.2.10", "203.0.113.9", 300), 0);  /* replaced */
+	ck_assert_uint_eq(reg("192.0.2.11", "192.0.2.11", 0), 0);     /* removed */
+	ck_assert_uint_eq(reg("192.0.2.12", "203.0.113.1", 600), 0);  /* renewed */
+	ck_assert_int_eq(rows(NULL), 0);
+	ck_assert_int_eq(state_commit(st), 0);
+	ck_assert_int_eq(rows(NULL), 89);
+	ck_assert_int_eq(rows("hoa = 3221225994 AND coa = 3405803785"), 1);    /* .10 at 203.0.113.9 */
+	ck_assert_int_eq(rows("hoa = 3221225994"), 1);
+	ck_assert_int_eq(rows("hoa = 3221225995"), 0);
+	ck_assert_int_eq(rows("hoa = 3221225996 AND lifetime = 600"), 1);
+	state_close(st);
+	ha_stop();
+	ha_start();
+	st = state_open(dir, false);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(state_restore(st, &ha), 89);
+	state_close(st);
+}
+END_TEST
+
 START_TEST(test_expired_and_unconfigured_dropped)
 {
 	struct mip_state *st = state_open(dir, false);
@@ -361,6 +396,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_commit_reopen_restore);
+	tcase_add_test(tc, test_one_turn_many_changes);
 	tcase_add_test(tc, test_expired_and_unconfigured_dropped);
 	tcase_add_test(tc, test_corrupt_store_set_aside);
 	tcase_add_test(tc, test_newer_version_set_aside);
