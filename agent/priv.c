@@ -146,6 +146,28 @@ static void give_files(const struct conf *c, const char *conf_path, const struct
 		give(dir, pw->pw_uid, (gid_t)-1, "the control socket directory");
 }
 
+/* Staying root without CAP_CHOWN: join the configuration file's group, so
+ * that a file written back can keep it (e.g. root:mipagent, mode 0640). */
+static void join_conf_group(const char *conf_path)
+{
+	gid_t groups[NGROUPS_MAX + 1];
+	struct stat st;
+	int n;
+
+	if (geteuid() != 0 || stat(conf_path, &st) < 0 || st.st_gid == getegid())
+		return;
+	n = getgroups(NGROUPS_MAX, groups);
+	if (n < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == st.st_gid)
+			return;
+	groups[n++] = st.st_gid;
+	if (setgroups((size_t)n, groups) < 0)
+		log_warn("main", "cannot join group %u of %s: a file written back may not keep it",
+			 (unsigned)st.st_gid, conf_path);
+}
+
 static int become(const struct passwd *pw)
 {
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
@@ -207,6 +229,8 @@ int priv_drop(const struct conf *c, const char *conf_path)
 		give_files(c, conf_path, pw);
 		if (become(pw) < 0)
 			return -1;
+	} else {
+		join_conf_group(conf_path);
 	}
 	if (cap_set(keep) < 0) {
 		log_warn("main", "capset");

@@ -1,7 +1,8 @@
 /* The SNMP AgentX subagent (snmp/, built only with Net-SNMP): serves the
- * MIP-MIB (RFC 2006) from the daemon's live state and sends mipAuthFailure
- * notifications.  The rest of the daemon sees only this interface and never
- * includes a Net-SNMP header. */
+ * MIP-MIB (RFC 2006) from the daemon's live state, applies SETs of its
+ * writable objects through reload_commit() (reload.h) and sends
+ * mipAuthFailure notifications.  The rest of the daemon sees only this
+ * interface and never includes a Net-SNMP header. */
 #ifndef MIP_SNMP_AGENT_H
 #define MIP_SNMP_AGENT_H
 
