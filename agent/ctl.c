@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "dp.h"
 #include "log.h"
+#include "notify.h"
 
 #define CTL_MAX_CLIENTS 32
 #define CTL_LINE_MAX 1024        /* mipagentconfig: a node, an SA with a 64-byte key, a NAI */
@@ -43,6 +44,7 @@ struct ctl_client {
 	struct in_addr filter;       /* INADDR_ANY: all */
 	struct ctl_fa_cursor fa_cur; /* visitors and pending (ctl_fa.h) */
 	bool want_out;
+	bool watching;               /* "MIP/1 watch": every event as a record */
 };
 
 struct ctl_server {
@@ -230,6 +232,10 @@ static void ctl_dispatch_show(struct ctl_client *c, const char *line)
 	} else if (strcmp(verb, "show") == 0 && obj && strcmp(obj, "peers") == 0) {
 		ctl_sec_peers(d, a, &c->out);          /* ctl_sec.h */
 		ctl_end(c, 0, "ok");
+	} else if (strcmp(verb, "watch") == 0 && !obj) {
+		/* no END: event records follow until the client hangs up */
+		c->watching = true;
+		ctl_printf(c, "watching events=all\n");
 	} else if (strcmp(verb, "clear") == 0 && obj && strcmp(obj, "bindings") == 0) {
 		size_t n = d->ha_up ? ha_clear_bindings(&d->ha, a) : 0;
 
@@ -402,6 +408,35 @@ static void ctl_make_dir(const char *path)
 	}
 }
 
+/* The notification fan-out's control-socket listener: one record per event
+ * to every watching client; a client that cannot keep up is dropped. */
+static void ctl_event(const struct mip_event *ev, void *arg)
+{
+	struct ctl_server *s = arg;
+	char hoa[INET_ADDRSTRLEN], coa[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
+	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
+	inet_ntop(AF_INET, &ev->peer, peer, sizeof(peer));
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = s->clients[i];
+
+		if (!c || !c->watching)
+			continue;
+		if (ev->type == MIP_EV_SEC_VIOLATION)
+			ctl_printf(c, "event type=%s hoa=%s peer=%s spi=%u id=%016llx reason=%u\n",
+				   notify_event_name(ev->type), hoa, peer, ev->spi,
+				   (unsigned long long)ev->id, ev->reason);
+		else
+			ctl_printf(c, "event type=%s hoa=%s coa=%s peer=%s flags=0x%02x lifetime=%u\n",
+				   notify_event_name(ev->type), hoa, coa, peer, ev->flags, ev->lifetime);
+		if (!mip_buf_ok(&c->out) || ctl_flush(c) < 0) {
+			log_warnx("ctl", "a watching client fell behind; disconnected");
+			ctl_client_free(c);
+		}
+	}
+}
+
 struct ctl_server *ctl_server_open(const char *path, struct ev_loop *loop, struct mip_daemon *d)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -437,6 +472,7 @@ struct ctl_server *ctl_server_open(const char *path, struct ev_loop *loop, struc
 	g = getgrnam("mipagent");
 	if (g && chown(path, (uid_t)-1, g->gr_gid) < 0)
 		log_warn("ctl", "chown %s", path);
+	notify_listen(ctl_event, s);
 	log_debug("ctl", "listening on %s", path);
 	return s;
 }
@@ -445,6 +481,7 @@ void ctl_server_close(struct ctl_server *s)
 {
 	if (!s)
 		return;
+	notify_unlisten(ctl_event, s);
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		if (s->clients[i])
 			ctl_client_free(s->clients[i]);

@@ -8,7 +8,8 @@
 #include <linux/xfrm.h>
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
-#include <netlink/cache.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
 #include <netlink/xfrm/selector.h>
 #include <netlink/xfrm/sp.h>
 #include <netlink/xfrm/template.h>
@@ -235,22 +236,71 @@ static const char *xpol_str(const struct xpol *p, char *buf, size_t len)
 	return buf;
 }
 
-/* Does the kernel's policy @index (direction @dir) look like @p? */
+/* The kernel's policies, read with a dump parsed here: libnl-xfrm's own
+ * parser (xfrmnl_sp_get_kernel, the policy cache) leaks the addresses of
+ * every policy it reads (libnl 3.7). */
+struct xfrm_dump {
+	void (*fn)(const struct xfrm_userpolicy_info *pi, void *arg);
+	void *arg;
+};
+
+static int xfrm_dump_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct xfrm_dump *d = arg;
+
+	if (h->nlmsg_type == XFRM_MSG_NEWPOLICY &&
+	    nlmsg_datalen(h) >= (int)sizeof(struct xfrm_userpolicy_info))
+		d->fn(nlmsg_data(h), d->arg);
+	return NL_OK;
+}
+
+static int xfrm_dump(struct mip_xfrm *x, void (*fn)(const struct xfrm_userpolicy_info *, void *),
+		     void *arg)
+{
+	struct xfrm_userpolicy_id id;
+	struct xfrm_dump d = { fn, arg };
+	struct nl_cb *orig, *cb;
+	int rc;
+
+	memset(&id, 0, sizeof(id));
+	rc = nl_send_simple(x->sk, XFRM_MSG_GETPOLICY, NLM_F_DUMP, &id, sizeof(id));
+	if (rc < 0)
+		return rc;
+	orig = nl_socket_get_cb(x->sk);         /* a reference */
+	cb = orig ? nl_cb_clone(orig) : NULL;
+	nl_cb_put(orig);
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, xfrm_dump_cb, &d);
+	rc = nl_recvmsgs(x->sk, cb);
+	nl_cb_put(cb);
+	return rc;
+}
+
+struct xfrm_find {
+	const struct xpol *p;
+	uint32_t index;
+	bool found;
+};
+
+static void xfrm_find_cb(const struct xfrm_userpolicy_info *pi, void *arg)
+{
+	struct xfrm_find *f = arg;
+	const struct xpol_key *k = &f->p->k;
+
+	if (pi->index == f->index && pi->dir == k->dir && pi->priority == MIP_XFRM_PRIORITY &&
+	    pi->sel.prefixlen_s == k->srclen && pi->sel.prefixlen_d == k->dstlen &&
+	    pi->sel.proto == k->proto && pi->sel.saddr.a4 == k->src && pi->sel.daddr.a4 == k->dst)
+		f->found = true;
+}
+
+/* Is the kernel's policy @index @p? */
 static bool xfrm_is_ours(struct mip_xfrm *x, const struct xpol *p, uint32_t index)
 {
-	struct xfrmnl_sp *sp = NULL;
-	struct xfrmnl_sel *sel;
-	bool ours = false;
+	struct xfrm_find f = { .p = p, .index = index };
 
-	if (xfrmnl_sp_get_kernel(x->sk, index, p->k.dir, 0, 0, &sp) < 0 || !sp)
-		return false;
-	sel = xfrmnl_sp_get_sel(sp);
-	ours = xfrmnl_sp_get_priority(sp) == MIP_XFRM_PRIORITY && sel &&
-	       xfrmnl_sel_get_prefixlen_s(sel) == p->k.srclen &&
-	       xfrmnl_sel_get_prefixlen_d(sel) == p->k.dstlen &&
-	       xfrmnl_sel_get_proto(sel) == p->k.proto;
-	xfrmnl_sp_put(sp);
-	return ours;
+	return xfrm_dump(x, xfrm_find_cb, &f) >= 0 && f.found;
 }
 
 static int xfrm_install(struct mip_xfrm *x, struct xpol *p, bool update)
@@ -337,24 +387,53 @@ static void xfrm_uninstall(struct mip_xfrm *x, struct xpol *p)
 	log_info("xfrm", "removed policy %s", xpol_str(p, what, sizeof(what)));
 }
 
+struct xfrm_ours {
+	struct { uint32_t index; uint8_t dir; } *v;
+	size_t n, cap;
+};
+
+static void xfrm_ours_cb(const struct xfrm_userpolicy_info *pi, void *arg)
+{
+	struct xfrm_ours *o = arg;
+
+	if (pi->priority != MIP_XFRM_PRIORITY)
+		return;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		void *v = realloc(o->v, cap * sizeof(*o->v));
+
+		if (!v)
+			return;
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n].index = pi->index;
+	o->v[o->n++].dir = pi->dir;
+}
+
 /* Remove every policy with our priority (a crashed run's, or all of ours at
  * shutdown); returns how many. */
 static int xfrm_flush(struct mip_xfrm *x)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
+	struct xfrm_ours o = { 0 };
 	int n = 0;
 
-	if (!x->sk || xfrmnl_sp_alloc_cache(x->sk, &cache) < 0)
+	if (!x->sk || xfrm_dump(x, xfrm_ours_cb, &o) < 0) {
+		free(o.v);
 		return 0;
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct xfrmnl_sp *sp = (struct xfrmnl_sp *)o;
-
-		if (xfrmnl_sp_get_priority(sp) == MIP_XFRM_PRIORITY &&
-		    xfrmnl_sp_get_index(sp) >= 0 && xfrmnl_sp_delete(x->sk, sp, 0) == 0)
-			n++;
 	}
-	nl_cache_free(cache);
+	for (size_t i = 0; i < o.n; i++) {
+		struct xfrmnl_sp *sp = xfrmnl_sp_alloc();
+
+		if (!sp)
+			break;
+		xfrmnl_sp_set_index(sp, o.v[i].index);
+		xfrmnl_sp_set_dir(sp, o.v[i].dir);
+		if (xfrmnl_sp_delete(x->sk, sp, 0) == 0)
+			n++;
+		xfrmnl_sp_put(sp);
+	}
+	free(o.v);
 	return n;
 }
 

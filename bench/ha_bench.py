@@ -322,12 +322,17 @@ class Bench:
             shutil.rmtree(self.work, ignore_errors=True)
 
     def register(self, d, gsrc, first, n, window=256, lifetime=65534, extra=()):
-        r = self.gen.run(d.addr, gsrc, first, n, extra=["--requests", str(n), "--window", str(window),
-                                                        "-l", str(lifetime)] + list(extra))
-        acc = r["codes"].get("0", 0)
-        if acc != n:
-            raise RuntimeError("registering %d nodes on %s: %s" % (n, d.name, json.dumps(r)))
-        return r
+        """Register nodes first..first+n-1 (again, when some were lost:
+        the others then renew); returns the first run's figures."""
+        first_run = None
+        for _ in range(3):
+            r = self.gen.run(d.addr, gsrc, first, n, extra=["--requests", str(n), "--window", str(window),
+                                                            "-l", str(lifetime)] + list(extra))
+            first_run = first_run or r
+            if r["codes"].get("0", 0) == n:
+                return first_run
+            window = max(16, window // 4)      # a smaller socket buffer than ours
+        raise RuntimeError("registering %d nodes on %s: %s" % (n, d.name, json.dumps(r)))
 
     def summary(self):
         r = self.results
@@ -428,6 +433,9 @@ class Bench:
             "reflector_rate": refl_rate, "ha_rate": ha_rate, "ha_fsync_rate": fs_rate,
             "ratio": ha_rate / refl_rate, "cpu_us_per_request": med, "generator_send_rate": gen_send,
             "fsync_ratio": fs_rate / ha_rate}
+        self.say("  event-loop turns over 10 ms during these runs: home agent %s, with state-fsync %s%s" % (
+            ha.counter("loop-stalls"), hb.counter("loop-stalls"),
+            ", B %s" % other.counter("loop-stalls") if other else ""))
         if other:
             self.say("  B (%s) / home agent: %.2f (rate), %.2f (CPU per request)" % (
                 os.environ["MIPAGENT_B"], best["home agent B"]["reply_rate"] / ha_rate,

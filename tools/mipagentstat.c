@@ -28,7 +28,7 @@ struct record {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mipagentstat [-s SOCKET] [-j|-x] [bindings|nodes|visitors|pending|advertisements|\n"
-		"                    peers|counters|summary] [ADDRESS]\n"
+		"                    peers|counters|summary|watch] [ADDRESS]\n"
 		"  -s SOCKET  control socket (default " MIP_CONF_DEFAULT_SOCKET ")\n"
 		"  -j         JSON output;  -x  XML output\n"
 		"exit status: 0 ok, 1 the daemon refused the request, 2 cannot reach the daemon, 64 usage\n");
@@ -206,6 +206,56 @@ static void print_xml(const char *what, struct record *r, int nrec)
 	printf(" </%s>\n</mipagentstat>\n", what);
 }
 
+/* "watch": print each event as it happens, one line each (text, or one JSON
+ * object per line), until the daemon goes away; @addr keeps one home address. */
+static int watch(FILE *f, enum format fmt, const char *addr)
+{
+	char *line = NULL;
+	size_t cap = 0;
+
+	fprintf(f, MIP_CTL_VERSION " watch\n");
+	fflush(f);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (getline(&line, &cap, f) > 0) {
+		struct record r;
+		char *copy;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "END ", 4) == 0) {
+			fprintf(stderr, "mipagentstat: %s\n", line + 4);
+			free(line);
+			fclose(f);
+			return 1;
+		}
+		copy = strdup(line);
+		if (!copy || split_record(copy, &r) < 0 || strcmp(r.type, "event") != 0 ||
+		    (addr && strcmp(field(&r, "hoa"), addr) != 0)) {
+			free(copy);
+			continue;
+		}
+		if (fmt == FMT_JSON) {
+			printf("{");
+			for (int k = 0; k < r.n; k++)
+				printf(is_number(r.val[k]) ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"", k ? "," : "",
+				       r.key[k], r.val[k]);
+			printf("}\n");
+		} else if (fmt == FMT_XML) {
+			printf("<event");
+			for (int k = 0; k < r.n; k++)
+				printf(" %s=\"%s\"", r.key[k], r.val[k]);
+			printf("/>\n");
+		} else {
+			for (int k = 0; k < r.n; k++)
+				printf("%s%s %s", k ? "  " : "", r.key[k], r.val[k]);
+			printf("\n");
+		}
+		free(copy);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
 static FILE *ctl_connect(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -256,13 +306,16 @@ int main(int argc, char **argv)
 	if (optind < argc || (strcmp(what, "bindings") && strcmp(what, "nodes") &&
 			      strcmp(what, "visitors") && strcmp(what, "pending") &&
 			      strcmp(what, "advertisements") && strcmp(what, "peers") &&
-			      strcmp(what, "counters") && strcmp(what, "summary"))) {
+			      strcmp(what, "counters") && strcmp(what, "summary") &&
+			      strcmp(what, "watch"))) {
 		usage(stderr);
 		return 64;
 	}
 	f = ctl_connect(path);
 	if (!f)
 		return 2;
+	if (strcmp(what, "watch") == 0)
+		return watch(f, fmt, addr);
 	fprintf(f, MIP_CTL_VERSION " show %s%s%s\n", what, addr ? " " : "", addr ? addr : "");
 	fflush(f);
 	for (;;) {

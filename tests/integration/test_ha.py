@@ -9,6 +9,7 @@ Run as root: /usr/bin/python3 tests/integration/test_ha.py
 Prints "PASS name" / "FAIL name: reason" per case and "N passed, M failed".
 """
 import hmac
+import json
 import os
 import random
 import shutil
@@ -1016,6 +1017,27 @@ def t_replay_after_change():
     same_binding(before, hoa)
 
 
+def t_watch():
+    # mipagentstat watch: binding and violation events stream as they happen
+    hoa = "192.0.2.58"
+    stat = os.path.join(lab.top_builddir, "mipagentstat")
+    w = subprocess.Popen(["ip", "netns", "exec", lab.ns["ha"], stat, "-j", "-s", lab.sock_path, "watch"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(0.5)
+        accepted(*reg(hoa, coa=CCOA, args=["-l", 300]), 300)
+        reg(hoa, key="ff" * 16, coa=CCOA, args=["-l", 300, "-R", 0])     # a bad key: a violation
+        accepted(*reg(hoa, coa=hoa, args=["-l", 0]), 0)
+        time.sleep(0.5)
+    finally:
+        w.terminate()
+    out, _ = w.communicate(timeout=5)
+    evs = [json.loads(x) for x in out.splitlines() if x.strip()]
+    mine = [(e["type"], e.get("coa")) for e in evs if e.get("hoa") == hoa]
+    check(mine == [("binding-added", CCOA), ("security-violation", None), ("binding-removed", CCOA)],
+          "events: %s" % evs)
+
+
 def t_lifetime_timers():
     # timers are moved on re-registration and cancelled on deregistration/clear
     hoa, hoa2 = "192.0.2.55", "192.0.2.56"
@@ -1213,6 +1235,7 @@ GROUPS = [
         ("garbage_burst", t_garbage_burst),
         ("tshark_decode", t_tshark_decode),
         ("timestamp_tolerance", t_timestamp_tolerance),
+        ("watch", t_watch),
         ("ignored_flags_r_x_B", t_reserved_flags_ignored),
         ("duplicate_keeps_code_1", t_duplicate_keeps_code_1),
         ("replay_after_change_133", t_replay_after_change),

@@ -939,6 +939,9 @@ def make_cfg_agent():
     if CFG_AGENT is None:
         CFG_AGENT = Agent("config")
         CFG_AGENT.write(ha_body())
+        # the group the file keeps when written back: mipagent keeps no
+        # CAP_CHOWN once started, it joins the file's group at start-up
+        os.chown(CFG_AGENT.conf, 0, 65534)
     return CFG_AGENT
 
 
