@@ -445,9 +445,17 @@ int conf_write_file(const char *path, const char *xml, size_t len, char *why, si
 		why_errno(why, whylen, "cannot set the mode of", tmp);
 		goto fail;
 	}
-	if (fchown(fd, st.st_uid, st.st_gid) < 0) {
-		why_errno(why, whylen, "cannot keep the owner of", path);
-		goto fail;
+	{
+		struct stat nst;
+
+		/* changing an owner needs CAP_CHOWN, which the daemon may have
+		 * dropped: only ask when the new file's owner differs */
+		if (fstat(fd, &nst) < 0 ||
+		    ((nst.st_uid != st.st_uid || nst.st_gid != st.st_gid) &&
+		     fchown(fd, st.st_uid, st.st_gid) < 0)) {
+			why_errno(why, whylen, "cannot keep the owner of", path);
+			goto fail;
+		}
 	}
 	if (write_all(fd, xml, len) < 0) {
 		why_errno(why, whylen, "cannot write", tmp);

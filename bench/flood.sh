@@ -199,7 +199,7 @@ print("log:       %s lines, %s bytes during the flood (%.1f lines/s)" % (lines, 
 print("traps:     %s mipAuthFailure received" % traps)
 EOF
 echo "counters:  $("$T/mipagentstat" -s "$T/mip.sock" counters | awk '
-	$1 ~ /^(rl-|log-suppressed|mipSecTotalViolations|haRegistrationAccepted|haMNAuthenticationFailure)/ {
+	$1 ~ /^(rl-|log-suppressed|traps-suppressed|mipSecTotalViolations|haRegistrationAccepted|haMNAuthenticationFailure)/ {
 		printf "%s %s; ", $1, $2 }')"
 grep -h "notifications not sent\|suppressed in the last" "$T/mipagent.log" | tail -n 2 | sed 's/^/log tail:  /'
 exit "$LEGIT_RC"

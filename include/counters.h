@@ -57,6 +57,7 @@
 	X(RL_DROPPED_TRUSTED, "", "datagrams dropped: overall rate limit of known sources") \
 	X(RL_SOURCES_EVICTED, "", "rate limit: least recently seen sources forgotten")      \
 	X(LOG_SUPPRESSED, "", "log lines suppressed by the log rate limit")                \
+	X(TRAPS_SUPPRESSED, "", "mipAuthFailure notifications not sent (rate limit)")      \
 	X(XFRM_POLICIES_ADDED, "", "IPsec policies installed")                             \
 	X(XFRM_POLICIES_REMOVED, "", "IPsec policies removed")                             \
 	X(XFRM_ERRORS, "", "IPsec policies that could not be installed or removed") \

@@ -32,7 +32,7 @@ int net_udp_open(struct in_addr addr, uint16_t port);
 ssize_t net_udp_recv(int fd, uint8_t *buf, size_t size, struct mip_pkt_info *pi);
 /* Batched receive: up to NET_BATCH datagrams of up to NET_RX_SIZE bytes
  * with one recvmmsg().  Allocate once (it is large) and reuse. */
-#define NET_BATCH 64
+#define NET_BATCH 128
 #define NET_RX_SIZE 4096
 
 struct net_rx_batch {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "net.h"
 
-#define OUTQ_SLOTS 64
+#define OUTQ_SLOTS 128
 #define OUTQ_SLOT_SIZE 2048
 
 struct outq {

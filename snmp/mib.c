@@ -623,6 +623,15 @@ static bool col_coa(const struct mib_ctx *ctx, const struct mib_row *r, uint32_t
  * address: those whose source is their home address (every request but one
  * from a co-located care-of address, RFC 5944 §3.7.1: registration required). */
 
+/* TODO(foreign agent, fa.h): an accessor in the MIB's order would replace
+ * mib_vindex and show every pending request, whatever its source:
+ *   const struct fa_visitor *fa_visitor_by_src(const struct mip_fa *fa,
+ *           struct in_addr src, bool exact);    -- first with source >= src
+ *   const struct fa_pending *fa_pending_by_src(const struct mip_fa *fa,
+ *           struct in_addr src, bool exact);
+ * (a second RB tree per table keyed by source address, then the existing
+ * key; O(log n)).  Until then pending requests sent from a co-located
+ * care-of address (source != home address) are not listed. */
 enum { FV_VISITOR = 1, FV_PENDING = 2 };
 
 /* The visitor @k names, if it is still there with that source address. */

@@ -10,6 +10,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <arpa/inet.h>
+#include "counters.h"
 #include "log.h"
 #include "notify.h"
 #include "snmp_int.h"
@@ -73,6 +74,7 @@ static void trap_listener(const struct mip_event *ev, void *arg)
 		return;
 	mib_violations_add(s->violations, ntohl(ev->peer.s_addr), ev->spi, ev->id, ev->reason, now);
 	if (!mib_bucket_take(&s->bucket, now)) {
+		mip_count(MIP_CTR_TRAPS_SUPPRESSED);
 		if (s->suppressed++ == 0)
 			timer_schedule(&s->loop->timers, &s->suppressed_timer, now + 1000);
 		return;
