@@ -1,6 +1,7 @@
 /* Mobile node state table (see node.h). */
 #include "config.h"
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include "node.h"
 
@@ -11,11 +12,20 @@ static int node_cmp(const struct mip_node *a, const struct mip_node *b)
 
 RB_GENERATE_STATIC(node_tree, mip_node, rb, node_cmp)
 
+/* Every bit of the address mixed into every bit of the hash (Wellons'
+ * lowbias32).  Multiplying the network-order value alone left the low bits
+ * of the product to the address's first two octets, the same for a whole
+ * node range: 65 536 of 1 048 576 buckets used, 8 probes per lookup. */
 static size_t node_hash(struct in_addr a, size_t nbuckets)
 {
-	uint32_t h = a.s_addr * 2654435761u;   /* Fibonacci hashing */
+	uint32_t h = ntohl(a.s_addr);
 
-	return (h ^ (h >> 16)) & (nbuckets - 1);
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return h & (nbuckets - 1);
 }
 
 int node_table_init(struct node_table *nt)

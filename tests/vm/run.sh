@@ -43,6 +43,13 @@ for b in mipagent mipreg; do
 	cp "$builddir/$b" "$snap/" || cannot "cannot copy $builddir/$b"
 done
 export MIPAGENT="$snap/mipagent" MIPREG="$snap/mipreg"
+# the test scripts too: the guest has a fresh /tmp, so a tree under /tmp
+# (a CI clone, say) would not be there
+mkdir -p "$snap/src/agent" && cp -r "$srcdir/tests" "$snap/src/" &&
+	cp "$srcdir/agent/fa.c" "$snap/src/agent/" 2>/dev/null || [ -d "$snap/src/tests" ] ||
+	cannot "cannot copy the test scripts"
+srcdir=$snap/src
+export top_srcdir="$srcdir" top_builddir="$snap"
 
 start=$(date +%s)
 # the guest sees the host's root: the same paths work inside
