@@ -14,7 +14,7 @@
 #define EV_MAX_EVENTS 64
 #define EV_STALL_US 10000       /* a turn longer than this is counted (MIP_CTR_LOOP_STALLS) */
 #define EV_TIMER_BUDGET_US 4000 /* due timers stop for this turn once it has run this long */
-#define EV_TIMER_CHUNK 64       /* timers run between two looks at the clock */
+#define EV_TIMER_CHUNK 4        /* timers run between two looks at the clock */
 
 static uint64_t ev_now_us(void)
 {

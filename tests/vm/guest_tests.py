@@ -25,6 +25,11 @@ so the daemon must never create a tunnel that clashes with them (EEXIST).
 3. The foreign agent scenario of test_fa.py on the kernel backend: the
    mobile node registers through one foreign agent (reverse tunnel), moves
    to the other, and comes home.
+4. ESP between the agents ("esp", own daemons): <ipsec> on both peers for
+   registration requests, replies and the forward tunnel, static ESP SAs
+   made with `ip xfrm state add`; the registration through the foreign agent
+   succeeds and a tcpdump capture of the FA-HA link shows ESP and neither
+   cleartext UDP 434 nor IP in IP.
 
 Run (as root, in the VM): /usr/bin/python3 tests/vm/guest_tests.py [CASE...]
 Prints "PASS name (N s)" / "FAIL name: reason" / "SKIP name: reason" per
@@ -651,6 +656,135 @@ def t_fa_home():
         nothing_left(ns)
 
 
+# ---------------------------------------------------------------- case: ESP between the agents
+
+# static ESP SAs, one each way between the foreign agent's care-of address
+# and the home agent (what an IKE daemon would negotiate), in both namespaces
+ESP_ENC = "0x" + "11" * 16          # cbc(aes), 128 bits
+ESP_AUTH = "0x" + "22" * 32         # hmac(sha256)
+
+
+def esp_conf_ha():
+    return '''  <home-agent address="192.0.2.1" interface="ha0" home-network="192.0.2.0/24"
+      max-registration-lifetime="1800">
+    <mobile-node address="192.0.2.100"><security-association spi="256" key="%s"/></mobile-node>
+  </home-agent>
+  <peer address="%s">
+    <security-association spi="500" key="%s"/>
+    <ipsec>
+      <registration-request algorithms="aes-cbc hmac-sha256"/>
+      <registration-reply algorithms="aes-cbc hmac-sha256"/>
+      <forward-tunnel/>
+    </ipsec>
+  </peer>
+  <data-plane backend="kernel" tunnel-mtu="1400"/>''' % (K, FA1, K_FA)
+
+
+def esp_conf_fa():
+    return '''  <foreign-agent max-registration-lifetime="600">
+    <interface name="fa0" min-interval="3" max-interval="4">
+      <care-of-address address="%s"/>
+    </interface>
+  </foreign-agent>
+  <peer address="%s">
+    <security-association spi="500" key="%s"/>
+    <ipsec local-address="%s">
+      <registration-request algorithms="aes-cbc hmac-sha256"/>
+      <registration-reply algorithms="aes-cbc hmac-sha256"/>
+      <forward-tunnel/>
+    </ipsec>
+  </peer>
+  <data-plane backend="kernel"/>''' % (FA1, HA, K_FA, FA1)
+
+
+def esp_sas(add=True):
+    for ns in ("fa", "ha"):
+        if not add:
+            ip(ns, "xfrm", "state", "flush", check_rc=False)
+            ip(ns, "xfrm", "policy", "flush", check_rc=False)
+            continue
+        for src, dst, spi in ((FA1, HA, "0x1001"), (HA, FA1, "0x1002")):
+            p = ip(ns, "xfrm", "state", "add", "src", src, "dst", dst, "proto", "esp", "spi", spi,
+                   "mode", "transport", "enc", "cbc(aes)", ESP_ENC, "auth", "hmac(sha256)", ESP_AUTH,
+                   check_rc=False)
+            if p.returncode != 0:
+                raise RuntimeError("ip xfrm state add in %s: %s (the ESP modules: esp4, xfrm_user, "
+                                   "authenc, echainiv, drbg)" % (ns, p.stderr.strip()))
+
+
+def pcap_count(path, expr):
+    p = run(["tcpdump", "-n", "-r", path, expr], check_rc=False)
+    check(p.returncode == 0, "tcpdump -r %s %r: %s" % (path, expr, p.stderr.strip()))
+    return len([l for l in p.stdout.splitlines() if l.strip()])
+
+
+def t_esp():
+    """Registration requests and replies (and the forward tunnel) between the
+    foreign agent and the home agent under ESP (static SAs, the daemons'
+    XFRM policies): the registration through the foreign agent succeeds, and
+    the FA-HA link carries ESP and no cleartext UDP 434 or IP in IP."""
+    fa_available()
+    if not shutil.which("tcpdump"):
+        raise Skip("no tcpdump")
+    for d in (ha, fa, fb):
+        d.term()
+    move_mn(falab.FA_BRIDGE["fa"])
+    mn_away("fa")
+    esp_sas()
+    pcap = os.path.join(TMP, "esp.pcap")
+    cap = None
+    try:
+        ha.start(esp_conf_ha(), name="ha-esp")
+        fa.start(esp_conf_fa(), name="fa-esp")
+        errf = open(os.path.join(TMP, "tcpdump.err"), "w+")
+        cap = subprocess.Popen(["ip", "netns", "exec", NS["fa"], "tcpdump", "-n", "-U", "-Z", "root",
+                                "-i", "fa1", "-w", pcap], stdout=subprocess.DEVNULL, stderr=errf)
+        deadline = time.time() + 15
+        while True:
+            errf.seek(0)
+            err = errf.read()
+            if "listening on" in err:
+                break
+            check(cap.poll() is None and time.time() < deadline, "tcpdump did not start: %s" % err)
+            time.sleep(0.05)
+        rc, reps = fa_mipreg(fa="fa")
+        check(rc == 0 and reps and reps[0].get("code") == 0,
+              "registration through FA under ESP: %s %s" % (rc, reps))
+        check([b["coa"] for b in ha.bindings(HOA)] == [FA1], "binding %s" % ha.bindings(HOA))
+        pols = ip("fa", "xfrm", "policy", "show").stdout
+        check("proto esp" in pols and "dport 434" in pols, "FA policies: %s" % pols)
+        name = tunnel_for("ipip", FA1)
+        fa_ping(name, "fa", rev=False)
+        time.sleep(0.3)
+        cap.send_signal(signal.SIGINT)
+        cap.wait(10)
+        n_esp = pcap_count(pcap, "esp")
+        n_434 = pcap_count(pcap, "udp port 434")
+        n_ipip = pcap_count(pcap, "ip proto 4")
+        print("# FA-HA link: %d ESP, %d cleartext UDP 434, %d cleartext IP in IP packets"
+              % (n_esp, n_434, n_ipip), flush=True)
+        # the registration went through (request and reply crossed this link)
+        # with no cleartext UDP 434 or IP in IP on it: what crossed was ESP
+        check(n_esp >= 2, "only %d ESP packets on the FA-HA link (expected at least the request "
+              "and the reply)" % n_esp)
+        check(n_434 == 0, "%d cleartext registration messages (UDP 434) on the FA-HA link" % n_434)
+        check(n_ipip == 0, "%d cleartext IP in IP packets on the FA-HA link" % n_ipip)
+        st = ip("ha", "xfrm", "state", "show").stdout
+        check("0x00001001" in st and "0x00001002" in st, "HA SAs: %s" % st)
+        rc, reps = fa_mipreg(fa="fa", lifetime=0)
+        check(rc == 0, "deregistration through FA: %s %s" % (rc, reps))
+        for d in (ha, fa):
+            rc = d.term()
+            check(rc == 0, "%s: exit status %s on SIGTERM" % (d.name, rc))
+        for ns in ("ha", "fa"):
+            nothing_left(ns)
+    finally:
+        if cap is not None and cap.poll() is None:
+            cap.kill()
+            cap.wait()
+        esp_sas(add=False)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -682,7 +816,7 @@ def main():
                          ("shared-link", t_shared_link), ("admin-link", t_admin_link),
                          ("sigterm-cleanup", t_sigterm), ("kill9-restart", t_kill9_restart),
                          ("fa-register-revtun", t_fa_register), ("fa-move", t_fa_move),
-                         ("fa-home", t_fa_home)]:
+                         ("fa-home", t_fa_home), ("esp", t_esp)]:
             R.case(name, fn)
     except Exception as e:
         R.fail("setup", "%s: %s" % (type(e).__name__, e))

@@ -112,7 +112,14 @@ resolve_kernel() {
 	[ -n "$KPKG" ] && [ -n "$KVERSION" ] && [ "$KVERSION" != "(none)" ]
 }
 
-MODULES="virtio_pci 9pnet_virtio 9p ipip ip_gre veth tun bridge"
+# ESP between the agents (the "esp" guest case): esp4, xfrm_user and the
+# crypto modules its SAs need (aes, cbc, hmac, sha256 are built in; drbg is
+# the stdrng, and its default instance, hmac(sha512), needs sha512_generic;
+# jitterentropy_rng is left out: it fails to insmod under TCG, harmlessly)
+MODULES="virtio_pci 9pnet_virtio 9p ipip ip_gre veth tun bridge esp4 xfrm_user xfrm_algo authenc echainiv drbg sha512_generic"
+# Bumped when the files extracted from the package change: part of the
+# cache key, so an older extraction is not reused.
+EXTRACT_STAMP=x2
 
 # Download, unpack and prepare $KPKG=$KVERSION into $CACHE/$KID.
 fetch_kernel() {
@@ -139,6 +146,7 @@ fetch_kernel() {
 		'./lib/modules/*/kernel/net/9p/*' './lib/modules/*/kernel/fs/9p/*' \
 		'./lib/modules/*/kernel/fs/netfs/*' './lib/modules/*/kernel/fs/fscache/*' \
 		'./lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/drivers/net/*.ko' \
+		'./lib/modules/*/kernel/net/xfrm/*' './lib/modules/*/kernel/crypto/*' \
 		2>"$tmp/tar.log"
 	rm -f "$deb"
 	kver=$(ls "$tmp/kroot/lib/modules" 2>/dev/null | head -n 1)
@@ -178,14 +186,15 @@ lists_id=$(ls -l --time-style=+%s /var/lib/apt/lists/ 2>/dev/null | md5sum | cut
 KID=""
 if [ -f "$CACHE/resolved" ] && [ "$(sed -n 1p "$CACHE/resolved")" = "$lists_id" ]; then
 	KID=$(sed -n 2p "$CACHE/resolved")
+	case $KID in *+"$EXTRACT_STAMP") ;; *) KID="" ;; esac
 	[ -f "$CACHE/$KID/kver" ] || KID=""
 fi
 if [ -n "$KID" ]; then
 	:
 elif resolve_kernel; then
-	KID="${KPKG}_${KVERSION}"
+	KID="${KPKG}_${KVERSION}+$EXTRACT_STAMP"
 elif apt-get update -q >/dev/null 2>&1 && resolve_kernel; then
-	KID="${KPKG}_${KVERSION}"
+	KID="${KPKG}_${KVERSION}+$EXTRACT_STAMP"
 else
 	# no package lists (offline): the newest cached kernel will do
 	KID=$(ls -td "$CACHE"/linux-image-* 2>/dev/null | head -n 1)
