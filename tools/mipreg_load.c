@@ -381,8 +381,12 @@ static void lg_reply(struct lg *g, const uint8_t *p, size_t len, uint64_t now)
 	g->codes[rp.code]++;
 	if (o->replay == MIP_REPLAY_NONCES)
 		n->nonce = (uint32_t)(rp.id >> 32);     /* every reply carries the next nonce */
-	else if (rp.code == MIP_CODE_HA_ID_MISMATCH && o->resync)
+	else if (rp.code == MIP_CODE_HA_ID_MISMATCH && o->resync) {
+		/* §3.6.2.1: the home agent's time from the reply; the refused
+		 * identification need not be exceeded */
 		g->clock_offset = (int64_t)(rp.id >> 32) - (int64_t)(mip_ntp_now() >> 32);
+		n->last_id = 0;
+	}
 }
 
 /* Read what has arrived; returns how many datagrams. */
