@@ -62,6 +62,10 @@ static void notify_log(const struct mip_event *ev)
 {
 	char hoa[INET_ADDRSTRLEN], coa[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
 
+	/* re-registrations are the hot path: format nothing for a line that
+	 * will not be written */
+	if (ev->type == MIP_EV_BINDING_RENEWED && !log_debug_enabled("bind"))
+		return;
 	inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
 	inet_ntop(AF_INET, &ev->peer, peer, sizeof(peer));
