@@ -36,11 +36,11 @@ struct dp_coa {
 	struct dp_coa *next;
 	struct in_addr coa;
 	enum dp_encap encap;
-	bool via_utun;                  /* forwarded by the userspace engine */
+	bool via_utun;                  /* forwarded by the userspace engine (dp_coa_sync_engine) */
 	bool decap;                     /* userspace decapsulation entry installed */
 	int kifindex;                   /* kernel backend: the tunnel link, 0: none */
 	enum knl_tunnel_kind kkind;
-	uint64_t seq;                   /* arrival order: the kernel routes to the newest */
+	uint64_t seq;                   /* arrival order: a lone kernel route leads to the newest */
 	uint8_t flags;                  /* the registration's (B and D: broadcasts, §4.3) */
 };
 
@@ -55,7 +55,6 @@ struct dp_node {
 	int route_ifindex;              /* device of our host route, 0: none */
 	struct mip_timer idle;          /* end of interception after the last binding */
 	bool expired;                   /* the last binding expired (no deregistration) */
-	bool simul_warned;
 };
 
 RB_HEAD(dp_tree, dp_node);
@@ -65,7 +64,7 @@ struct dp {
 	struct ev_loop *loop;
 	enum dp_backend backend;
 	struct knl *nl;
-	struct utun *utun;              /* kernel backend: opened for minimal encapsulation only */
+	struct utun *utun;              /* kernel backend: opened when a link cannot do it (dp_utun) */
 	struct arp *arp;
 	int home_ifindex;
 	struct in_addr local;           /* our tunnel end: the home agent address (§4.2.3) */
@@ -73,7 +72,6 @@ struct dp {
 	struct dp_tree nodes;
 	uint64_t seq;
 	bool listening;
-	bool simul_warned;              /* kernel backend: simultaneous bindings logged */
 	struct ev_io bcast;             /* broadcasts on the home link (§4.3), fd -1: none */
 	uint64_t bcast_fwd, bcast_err;
 	uint16_t bcast_id;              /* Identification of nested encapsulation headers */
@@ -157,7 +155,8 @@ static struct utun *dp_utun(struct dp *dp)
 	if (!dp->utun) {
 		dp->utun = utun_open(DP_TUN_PATTERN, dp->loop, (int)dp->mtu);
 		if (dp->utun && dp->backend == DP_BACKEND_KERNEL)
-			log_info("dp", "minimal encapsulation through the userspace engine (%s)",
+			log_info("dp", "userspace engine %s for what kernel links cannot do: minimal "
+				 "encapsulation, copies to simultaneous bindings, broadcasts",
 				 utun_ifname(dp->utun));
 	}
 	return dp->utun;
@@ -204,34 +203,60 @@ static int dp_coa_up(struct dp *dp, struct dp_node *n, struct dp_coa *c)
 	return 0;
 }
 
+/* Kernel backend: a route leads to one tunnel link, so what a kernel link
+ * cannot do goes through the userspace engine as well: a copy to each care-of
+ * address of a node with simultaneous bindings (RFC 5944 §3.6.1.3; the
+ * host route then leads into the engine) and broadcasts to nodes that set B
+ * (§4.3).  The kernel link stays, and decapsulates what the node tunnels back. */
+static bool dp_coa_needs_engine(const struct dp *dp, const struct dp_node *n, const struct dp_coa *c)
+{
+	return n->coas->next || ((c->flags & MIP_RRQ_B) && dp->bcast.fd >= 0);
+}
+
+static void dp_coa_sync_engine(struct dp *dp, struct dp_node *n, struct dp_coa *c)
+{
+	bool want;
+	char h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	if (dp->backend != DP_BACKEND_KERNEL || c->kifindex <= 0)
+		return;
+	want = dp_coa_needs_engine(dp, n, c);
+	if (want == c->via_utun)
+		return;
+	if (!want) {
+		utun_fwd_del(dp->utun, n->hoa, c->coa);
+		c->via_utun = false;
+	} else if (!dp_utun(dp) || utun_fwd_add(dp->utun, n->hoa, dp->local, c->coa, c->encap) < 0) {
+		log_warnx("dp", "kernel backend: cannot give %s at %s to the userspace engine: traffic "
+			  "follows the newest care-of address only", ntoa(n->hoa, h), ntoa(c->coa, a));
+	} else {
+		c->via_utun = true;
+		log_debug("dp", "kernel backend: %s at %s also through the userspace engine (%s)",
+			  ntoa(n->hoa, h), ntoa(c->coa, a), n->coas->next ? "simultaneous bindings" : "B");
+	}
+}
+
 /* ---- the host route */
 
 static int dp_route_update(struct dp *dp, struct dp_node *n)
 {
 	struct dp_coa *newest = NULL;
+	bool all_engine = true;
 	int want = 0;
 
-	for (struct dp_coa *c = n->coas; c; c = c->next)
+	for (struct dp_coa *c = n->coas; c; c = c->next) {
+		dp_coa_sync_engine(dp, n, c);
+		all_engine = all_engine && c->via_utun;
 		if (!newest || c->seq > newest->seq)
 			newest = c;
+	}
 	if (!newest)
 		return 0;
-	if (dp->backend == DP_BACKEND_USERSPACE || newest->via_utun)
+	/* every care-of address in the engine: it copies to each of them */
+	if (dp->backend == DP_BACKEND_USERSPACE || newest->kifindex <= 0 || (n->coas->next && all_engine))
 		want = dp->utun ? utun_ifindex(dp->utun) : 0;
 	else
 		want = newest->kifindex;
-	if (dp->backend == DP_BACKEND_KERNEL && n->coas->next && !n->simul_warned) {
-		char h[INET_ADDRSTRLEN];
-
-		if (!dp->simul_warned)
-			log_warnx("dp", "kernel backend: %s has simultaneous bindings; traffic follows the "
-				  "newest care-of address only (not duplicated to each, RFC 5944 §3.6.1.3); "
-				  "the userspace backend duplicates it (logged once)", ntoa(n->hoa, h));
-		else
-			log_debug("dp", "kernel backend: %s has simultaneous bindings; newest care-of "
-				  "address only", ntoa(n->hoa, h));
-		dp->simul_warned = n->simul_warned = true;
-	}
 	if (want <= 0 || want == n->route_ifindex)
 		return want > 0 ? 0 : -1;
 	if (knl_route_add(dp->nl, n->hoa, want, 0) < 0)
@@ -372,6 +397,7 @@ static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
 	c = dp_coa_find(n, ev->coa);
 	if (c && c->encap == encap && (c->via_utun || c->kifindex > 0)) {
 		c->flags = ev->flags;               /* a renewal: only B or D may change */
+		dp_coa_sync_engine(dp, n, c);
 		return;
 	}
 	if (!c) {
@@ -561,11 +587,12 @@ static int dp_bcast_open(struct dp *dp)
 
 	if (!dp->c->ha.broadcast)
 		return 0;
-	if (dp->backend != DP_BACKEND_USERSPACE || dp->home_ifindex <= 0) {
-		log_warnx("dp", "broadcast=\"true\" needs the userspace backend and a home interface: "
-			  "the B bit is ignored");
+	if (dp->home_ifindex <= 0) {
+		log_warnx("dp", "broadcast=\"true\" needs a home interface: the B bit is ignored");
 		return 0;
 	}
+	if (!dp_utun(dp))               /* kernel backend: the engine sends the copies */
+		return -1;
 	dp->bcast_buf = malloc(2 * DP_BCAST_BUF);
 	if (!dp->bcast_buf) {
 		log_warnx("dp", "out of memory");

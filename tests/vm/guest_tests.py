@@ -25,7 +25,12 @@ so the daemon must never create a tunnel that clashes with them (EEXIST).
 3. The foreign agent scenario of test_fa.py on the kernel backend: the
    mobile node registers through one foreign agent (reverse tunnel), moves
    to the other, and comes home.
-4. ESP between the agents ("esp", own daemons): <ipsec> on both peers for
+4. What a kernel link cannot do, through the userspace engine beside the
+   kernel links: simultaneous bindings (S) to two co-located care-of
+   addresses get a copy each (the host route leads into the engine while
+   there are two, back to the kernel link with one), and a broadcast on the
+   home link reaches a node registered with B (RFC 5944 §3.6.1.3, §4.3).
+5. ESP between the agents ("esp", own daemons): <ipsec> on both peers for
    registration requests, replies and the forward tunnel, static ESP SAs
    made with `ip xfrm state add`; the registration through the foreign agent
    succeeds and a tcpdump capture of the FA-HA link shows ESP and neither
@@ -150,9 +155,9 @@ fa = Daemon("fa")
 fb = Daemon("fb")
 
 
-def ha_conf(backend="kernel"):
+def ha_conf(backend="kernel", attrs=""):
     return '''  <home-agent address="192.0.2.1" interface="ha0" home-network="192.0.2.0/24"
-      max-registration-lifetime="1800">
+      max-registration-lifetime="1800"%s>
     <mobile-node address="192.0.2.100"><security-association spi="256" key="%s"/></mobile-node>
     <mobile-node first="192.0.2.101" last="192.0.2.120">
       <security-association spi="256" key="%s"/>
@@ -160,7 +165,7 @@ def ha_conf(backend="kernel"):
   </home-agent>
   <peer address="203.0.113.1"><security-association spi="500" key="%s"/></peer>
   <peer address="203.0.113.65"><security-association spi="500" key="%s"/></peer>
-  <data-plane backend="%s" tunnel-mtu="1480"/>''' % (K, K, K_FA, K_FA, backend)
+  <data-plane backend="%s" tunnel-mtu="1480"/>''' % (attrs, K, K, K_FA, K_FA, backend)
 
 
 def fa_conf(coa, backend="kernel"):
@@ -576,6 +581,60 @@ def t_kill9_restart():
         ip("ha", "link", "del", "keep0", check_rc=False)
 
 
+def t_simultaneous_broadcast():
+    """Kernel backend: copies to each simultaneous care-of address and
+    broadcasts (B) go through the userspace engine."""
+    coa2 = "203.0.113.11"
+    mn.leave()
+    mn.colocate()
+    mn.tunnel("ipip")
+    batch("mn", ["addr add %s/26 dev mn0" % coa2,
+                 "link add mnk2 type ipip local %s remote %s" % (coa2, HA), "link set mnk2 up"])
+    ha.start(ha_conf("kernel", ' max-bindings="2" broadcast="true"'), name="ha-simul")
+    try:
+        check(ha.summary().get("backend") == "kernel", "show summary: %s" % ha.summary())
+        register("SD", coa=COA)
+        register("SD", coa=coa2)
+        check(sorted(b["coa"] for b in ha.bindings(HOA)) == [COA, coa2], "bindings %s" % ha.bindings(HOA))
+        l1, l2 = tunnel_for("ipip", COA), tunnel_for("ipip", coa2)
+        dev = routes77().get(HOA)
+        check(links().get(dev, {}).get("kind") == "tun",
+              "host route of %s with two bindings via %s, expected the engine's TUN device" % (HOA, dev))
+        m = links("mn")
+        out = ping(strict=False)
+        m2 = links("mn")
+        got = [m2[t]["rx"] - m[t]["rx"] for t in ("mnk", "mnk2")]
+        check(" 3 received" in out and min(got) >= 3,
+              "echo requests not copied to both care-of addresses: mnk/mnk2 rx +%s; ping: %s" % (got, out))
+        register("SD", coa=coa2, lifetime=0)
+        time.sleep(0.1)
+        check(routes77().get(HOA) == l1, "host route after one deregistration: %s, expected %s"
+              % (routes77(), l1))
+        check(l2 not in mip_links(), "%s stayed after its last binding" % l2)
+        m = links("mn")
+        ping()
+        m2 = links("mn")
+        check(m2["mnk"]["rx"] - m["mnk"]["rx"] >= 3 and m2["mnk2"]["rx"] == m["mnk2"]["rx"],
+              "after the deregistration of %s: mnk rx +%d, mnk2 rx +%d" % (coa2, m2["mnk"]["rx"] - m["mnk"]["rx"],
+                                                                        m2["mnk2"]["rx"] - m["mnk2"]["rx"]))
+        # broadcasts: one binding with B, the host route on the kernel link
+        register("DB", coa=COA)
+        check(routes77().get(HOA) == l1, "host route with B: %s" % routes77())
+        m = links("mn")
+        nsx("cn", "python3", "-c", "import socket,time\n"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n"
+            "for i in range(3):\n s.sendto(b'bcast',('192.0.2.255',9)); time.sleep(0.1)\n", timeout=15)
+        time.sleep(0.3)
+        got = links("mn")["mnk"]["rx"] - m["mnk"]["rx"]
+        check(got >= 3, "broadcasts on the home link did not reach the node with B: mnk rx +%d" % got)
+        rc = ha.term()
+        check(rc == 0, "exit status %s on SIGTERM" % rc)
+        nothing_left()
+    finally:
+        batch("mn", ["link del mnk2", "addr del %s/26 dev mn0" % coa2])
+
+
 # ---------------------------------------------------------------- cases: foreign agents
 
 FA_STATE = {}
@@ -815,6 +874,7 @@ def main():
                          ("gre-revtun", t_gre_revtun), ("gre", t_gre), ("deregister", t_deregister),
                          ("shared-link", t_shared_link), ("admin-link", t_admin_link),
                          ("sigterm-cleanup", t_sigterm), ("kill9-restart", t_kill9_restart),
+                         ("simultaneous-broadcast", t_simultaneous_broadcast),
                          ("fa-register-revtun", t_fa_register), ("fa-move", t_fa_move),
                          ("fa-home", t_fa_home), ("esp", t_esp)]:
             R.case(name, fn)
