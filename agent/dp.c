@@ -70,6 +70,8 @@ struct dp {
 	struct in_addr local;           /* our tunnel end: the home agent address (§4.2.3) */
 	unsigned mtu;
 	struct dp_tree nodes;
+	struct conf_prefix *vnets;      /* virtual networks routed into the engine (dp_vnets_route) */
+	size_t n_vnets;
 	uint64_t seq;
 	bool listening;
 	struct ev_io bcast;             /* broadcasts on the home link (§4.3), fd -1: none */
@@ -238,12 +240,23 @@ static void dp_coa_sync_engine(struct dp *dp, struct dp_node *n, struct dp_coa *
 
 /* ---- the host route */
 
+/* Whether one of the routes of dp_vnets_route() leads @hoa into the engine. */
+static bool dp_vnet_routed(const struct dp *dp, struct in_addr hoa)
+{
+	for (size_t i = 0; i < dp->n_vnets; i++)
+		if (conf_prefix_contains(&dp->vnets[i], hoa))
+			return true;
+	return false;
+}
+
 static int dp_route_update(struct dp *dp, struct dp_node *n)
 {
 	struct dp_coa *newest = NULL;
 	bool all_engine = true;
 	int want = 0;
 
+	if (dp_vnet_routed(dp, n->hoa))
+		return 0;
 	for (struct dp_coa *c = n->coas; c; c = c->next) {
 		dp_coa_sync_engine(dp, n, c);
 		all_engine = all_engine && c->via_utun;
@@ -635,6 +648,57 @@ static void dp_bcast_close(struct dp *dp)
 
 /* ---- open and close */
 
+/* Userspace backend: one route per virtual home network into the engine
+ * instead of a host route per node, so that a million nodes cost the kernel
+ * nothing (the engine answers what is addressed to a node without binding
+ * with an ICMP host unreachable).  Kept in step with reloads. */
+static bool dp_prefix_in(const struct conf_prefix *v, const struct conf_prefix *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].addr.s_addr == v->addr.s_addr && set[i].len == v->len)
+			return true;
+	return false;
+}
+
+static int dp_vnets_route(struct dp *dp)
+{
+	const struct conf_home_agent *ha = &dp->c->ha;
+	struct conf_prefix *keep = calloc(ha->n_virtual_networks + 1, sizeof(*keep));
+	size_t n = 0;
+	char a[INET_ADDRSTRLEN];
+	int rc = 0;
+
+	if (!keep) {
+		log_warnx("dp", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < dp->n_vnets; i++) {
+		const struct conf_prefix *v = &dp->vnets[i];
+
+		if (dp_prefix_in(v, ha->virtual_networks, ha->n_virtual_networks))
+			keep[n++] = *v;
+		else if (knl_net_route_del(dp->nl, v->addr, v->len, 0) == 0)
+			log_info("dp", "virtual home network %s/%u no longer routed", ntoa(v->addr, a), v->len);
+	}
+	for (size_t i = 0; i < ha->n_virtual_networks; i++) {
+		const struct conf_prefix *v = &ha->virtual_networks[i];
+
+		if (dp_prefix_in(v, dp->vnets, dp->n_vnets))
+			continue;
+		if (knl_net_route_add(dp->nl, v->addr, v->len, utun_ifindex(dp->utun), 0) < 0) {
+			rc = -1;
+			continue;
+		}
+		keep[n++] = *v;
+		log_info("dp", "virtual home network %s/%u routed into %s", ntoa(v->addr, a), v->len,
+			 utun_ifname(dp->utun));
+	}
+	free(dp->vnets);
+	dp->vnets = keep;
+	dp->n_vnets = n;
+	return rc;
+}
+
 static int dp_choose_backend(struct dp *dp)
 {
 	enum conf_dp_backend want = dp->c->dp.backend;
@@ -685,13 +749,15 @@ static int dp_home_link(struct dp *dp)
 }
 
 /* A reloaded configuration: settings read at start stay until a restart
- * (reload.c warns about those); only the pointer moves. */
+ * (reload.c warns about those); the virtual networks' routes follow. */
 static void dp_reload(const struct conf *old, const struct conf *new, void *arg)
 {
 	struct dp *dp = arg;
 
 	(void)old;
 	dp->c = new;
+	if (dp->backend == DP_BACKEND_USERSPACE && dp->utun && new->ha.enabled)
+		dp_vnets_route(dp);
 }
 
 struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
@@ -718,7 +784,7 @@ struct dp *dp_open(const struct conf *c, struct ev_loop *loop)
 	if (dp_choose_backend(dp) < 0 || dp_home_link(dp) < 0)
 		goto fail;
 	/* the home agent's tunnel device; a foreign agent alone has its own (dp_fa) */
-	if (dp->backend == DP_BACKEND_USERSPACE && c->ha.enabled && !dp_utun(dp))
+	if (dp->backend == DP_BACKEND_USERSPACE && c->ha.enabled && (!dp_utun(dp) || dp_vnets_route(dp) < 0))
 		goto fail;
 	if (c->ha.enabled && dp_bcast_open(dp) < 0)
 		goto fail;
@@ -750,6 +816,9 @@ void dp_close(struct dp *dp)
 	dp_bcast_close(dp);
 	while ((n = RB_MIN(dp_tree, &dp->nodes)))
 		dp_node_free(dp, n);
+	for (size_t i = 0; i < dp->n_vnets; i++)
+		knl_net_route_del(dp->nl, dp->vnets[i].addr, dp->vnets[i].len, 0);
+	free(dp->vnets);
 	arp_close(dp->arp);
 	if (dp->utun)
 		utun_close(dp->utun);

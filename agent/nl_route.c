@@ -14,10 +14,10 @@
 
 /* ---- routes */
 
-static struct rtnl_route *route_new(struct in_addr dst, uint32_t table)
+static struct rtnl_route *route_new(struct in_addr dst, int plen, uint32_t table)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
-	struct nl_addr *a = knl_addr4(dst, 32);
+	struct nl_addr *a = knl_addr4(dst, plen);
 
 	if (!r || !a || rtnl_route_set_dst(r, a) < 0) {
 		rtnl_route_put(r);
@@ -31,9 +31,9 @@ static struct rtnl_route *route_new(struct in_addr dst, uint32_t table)
 	return r;
 }
 
-int knl_route_add(struct knl *nl, struct in_addr dst, int ifindex, uint32_t table)
+int knl_net_route_add(struct knl *nl, struct in_addr dst, int plen, int ifindex, uint32_t table)
 {
-	struct rtnl_route *r = route_new(dst, table);
+	struct rtnl_route *r = route_new(dst, plen, table);
 	struct rtnl_nexthop *nh;
 	char a[INET_ADDRSTRLEN];
 	int err = -NLE_NOMEM;
@@ -50,24 +50,34 @@ int knl_route_add(struct knl *nl, struct in_addr dst, int ifindex, uint32_t tabl
 	err = rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_REPLACE);
 out:
 	if (err < 0)
-		log_warnx("nl", "cannot add the route %s/32 dev %d: %s", knl_ntoa(dst, a), ifindex,
+		log_warnx("nl", "cannot add the route %s/%d dev %d: %s", knl_ntoa(dst, a), plen, ifindex,
 			  nl_geterror(err));
 	rtnl_route_put(r);
 	return err < 0 ? -1 : 0;
 }
 
-int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table)
+int knl_net_route_del(struct knl *nl, struct in_addr dst, int plen, uint32_t table)
 {
-	struct rtnl_route *r = route_new(dst, table);
+	struct rtnl_route *r = route_new(dst, plen, table);
 	char a[INET_ADDRSTRLEN];
 	int err = r ? rtnl_route_delete(nl->sk, r, 0) : -NLE_NOMEM;
 
 	rtnl_route_put(r);
 	if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
-		log_warnx("nl", "cannot delete the route %s/32: %s", knl_ntoa(dst, a), nl_geterror(err));
+		log_warnx("nl", "cannot delete the route %s/%d: %s", knl_ntoa(dst, a), plen, nl_geterror(err));
 		return -1;
 	}
 	return 0;
+}
+
+int knl_route_add(struct knl *nl, struct in_addr dst, int ifindex, uint32_t table)
+{
+	return knl_net_route_add(nl, dst, 32, ifindex, table);
+}
+
+int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table)
+{
+	return knl_net_route_del(nl, dst, 32, table);
 }
 
 /* ---- rules */

@@ -171,7 +171,10 @@ void utun_encap_one(struct utun *u, uint8_t *p, size_t len)
 		send_tunnel(u, &r->t, p, len);
 		return;
 	}
+	/* routed here (a virtual home network, a reverse-tunnel table) for a
+	 * node that has no binding or visitor entry (any more) */
 	u->st.no_route++;
+	utun_icmp_send(u, ICMP_T_UNREACH, ICMP_C_HOST, 0, p, len);
 }
 
 /* Send @p (@len bytes) now through the forward tunnel of @inner_dst to

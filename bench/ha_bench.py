@@ -493,7 +493,7 @@ class Bench:
         self.say("== 2. new bindings with the data plane's kernel work (userspace backend), %d nodes "
                  "per run, window %d, best of %d" % (n, window, min(ROUNDS, 3)))
         res = {}
-        for label, first, raw_args in (("virtual network: host route", VNET_FIRST, []),
+        for label, first, raw_args in (("virtual network: network route", VNET_FIRST, []),
                                        ("home link: route + proxy ARP", HOME_FIRST, ["-p", "home0"])):
             best_d = best_r = 0
             for _ in range(min(ROUNDS, 3)):
@@ -539,7 +539,7 @@ class Bench:
         per = (rss1 - rss0) * 1024.0 / n
         per_anon = (anon1 - anon0) * 1024.0 / n
         self.say("== 3. scale: %d bindings on a virtual home network" % n)
-        self.say("  registered in %.1f s (%s new bindings, each with its host route)" % (
+        self.say("  registered in %.1f s (%s new bindings, the virtual network routed into the engine, no host routes)" % (
             reg_s, fmt_rate(reg_rate)))
         self.say("  daemon memory per binding: %.0f bytes RSS (%.0f anonymous)  [target < 256]; "
                  "RSS %d MiB" % (per, per_anon, rss1 // 1024))

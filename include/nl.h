@@ -34,6 +34,9 @@ int knl_link_up(struct knl *nl, int ifindex, unsigned mtu);
 int knl_route_add(struct knl *nl, struct in_addr dst, int ifindex, uint32_t table);
 /** Remove our host route to @dst in @table (0: main); absent is not an error. */
 int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table);
+/** The same for the network @dst/@plen. */
+int knl_net_route_add(struct knl *nl, struct in_addr dst, int plen, int ifindex, uint32_t table);
+int knl_net_route_del(struct knl *nl, struct in_addr dst, int plen, uint32_t table);
 
 /** Policy rule "from @src/32 iif @iif lookup @table pref @prio proto MIP_RTPROT". */
 int knl_rule_add(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio);

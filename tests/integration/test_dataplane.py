@@ -45,6 +45,7 @@ RT_FOREIGN = "203.0.113.1"
 COA = "203.0.113.10"
 COA2 = "203.0.113.11"
 HOA = "192.0.2.100"
+VNODE = "10.77.0.5"             # a node of the virtual home network 10.77.0.0/24
 CN = "192.0.2.10"
 K = "00112233445566778899aabbccddeeff"
 PORT = 7777
@@ -279,13 +280,17 @@ def conf_xml(name, backend="auto", broadcast=False):
             '  <general log-level="debug" state-dir="%s/state" control-socket="%s/%s.sock"/>\n'
             '  <home-agent address="%s" interface="ha0" home-network="192.0.2.0/24"\n'
             '      max-registration-lifetime="1800" max-bindings="2" broadcast="%s">\n'
+            '    <virtual-network prefix="10.77.0.0/24"/>\n'
+            '    <mobile-node address="%s">\n'
+            '      <security-association spi="256" key="%s"/>\n'
+            '    </mobile-node>\n'
             '    <mobile-node address="%s">\n'
             '      <security-association spi="256" key="%s"/>\n'
             '    </mobile-node>\n'
             '  </home-agent>\n'
             '  <data-plane backend="%s" tunnel-mtu="1480" gratuitous-arp-count="%d"/>\n'
-            '</mipagent>\n' % (TMP, TMP, name, HA, "true" if broadcast else "false", HOA, K, backend,
-                                GARP_COUNT))
+            '</mipagent>\n' % (TMP, TMP, name, HA, "true" if broadcast else "false", HOA, K, VNODE, K,
+                                backend, GARP_COUNT))
 
 
 class Daemon:
@@ -370,8 +375,8 @@ class Daemon:
 daemon = Daemon()
 
 
-def mipreg(flags="D", lifetime=300, coa=COA, src=None, ns="mn"):
-    cmd = [MIPREG, "-H", HOA, "-a", HA, "-c", coa, "-b", src or coa, "-s", 256, "-k", K,
+def mipreg(flags="D", lifetime=300, coa=COA, src=None, ns="mn", hoa=HOA):
+    cmd = [MIPREG, "-H", hoa, "-a", HA, "-c", coa, "-b", src or coa, "-s", 256, "-k", K,
            "-l", lifetime, "-t", 1000, "-R", 2]
     if flags:
         cmd += ["-F", flags]
@@ -890,6 +895,33 @@ def t_away_again_and_expiry():
     check("binding-expired" in daemon.text(), "no expiry logged")
 
 
+def t_virtual_network():
+    """Userspace backend: one route for the virtual home network into the
+    engine, no host route per node; an address without binding is answered
+    with ICMP host unreachable by the home agent."""
+    if summary_backend() != "userspace":
+        raise Skip("the virtual network route is the userspace backend's")
+    tun = STATE.get("tun")
+    r = ip("ha", "route", "show", "proto", "77").stdout
+    check(("10.77.0.0/24 dev %s " % tun) in r, "no route of the virtual network into %s: %r" % (tun, r))
+    ip("mn", "addr", "add", VNODE + "/32", "dev", "lo")
+    try:
+        mn.start("ipip", any_dst=True)
+        mipreg("D", hoa=VNODE)
+        r = ip("ha", "route", "show", "table", "all", VNODE + "/32").stdout.strip()
+        check(r == "", "a host route for %s although its network is routed: %r" % (VNODE, r))
+        ping(VNODE)
+        out = nsx("cn", "ping", "-n", "-c", 1, "-W", 2, "10.77.0.6", check_rc=False).stdout
+        check("Unreachable" in out and "From %s" % HA in out,
+              "no ICMP host unreachable from %s for an address without binding: %r" % (HA, out))
+        mipreg("D", hoa=VNODE, lifetime=0)
+        out = nsx("cn", "ping", "-n", "-c", 1, "-W", 2, VNODE, check_rc=False).stdout
+        check("Unreachable" in out, "the deregistered node still answers or no ICMP: %r" % out)
+    finally:
+        mn.stop()
+        ip("mn", "addr", "del", VNODE + "/32", "dev", "lo", check_rc=False)
+
+
 def t_sigterm_cleanup():
     mn.start("ipip")
     mipreg("D")
@@ -961,6 +993,7 @@ def main():
             R.case("broadcast", t_broadcast)
             R.case("came-home", t_came_home)
             R.case("expiry", t_away_again_and_expiry)
+            R.case("virtual-network", t_virtual_network)
             R.case("sigterm-cleanup", t_sigterm_cleanup)
         R.case("crash-cleanup", t_crash_cleanup)
     except Exception as e:
