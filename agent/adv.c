@@ -44,7 +44,7 @@ struct adv {
 	struct adv_if *ifs;
 	size_t n;
 	struct ifaddr_cache ifc;
-	bool (*busy)(void *arg);
+	bool (*busy)(void *arg, int ifindex);
 	void *busy_arg;
 	struct mip_buf out;
 };
@@ -82,7 +82,7 @@ static uint16_t adv_flags(const struct adv_if *i, bool offers_coa)
 		f |= MIP_ADV_F;
 		if (c->fa.registration_required)
 			f |= MIP_ADV_R;
-		if (i->adv->busy && i->adv->busy(i->adv->busy_arg))
+		if (i->adv->busy && i->adv->busy(i->adv->busy_arg, i->ifindex))
 			f |= MIP_ADV_B;
 		if (c->fa.reverse_tunnel)
 			f |= MIP_ADV_T;
@@ -438,18 +438,18 @@ void adv_close(struct adv *a)
 	free(a);
 }
 
-void adv_set_busy_cb(struct adv *a, bool (*busy)(void *arg), void *arg)
+void adv_set_busy_cb(struct adv *a, bool (*busy)(void *arg, int ifindex), void *arg)
 {
 	a->busy = busy;
 	a->busy_arg = arg;
 }
 
-void adv_busy_changed(struct adv *a)
+void adv_busy_changed(struct adv *a, int ifindex)
 {
 	for (size_t k = 0; k < a->n; k++) {
 		struct adv_if *i = &a->ifs[k];
 
-		if (i->foreign && adv_active(i) && !i->conf->solicitation_only)
+		if (i->ifindex == ifindex && i->foreign && adv_active(i) && !i->conf->solicitation_only)
 			adv_soon(i, false);
 	}
 }

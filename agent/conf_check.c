@@ -557,6 +557,8 @@ static void check_fa_if(struct cctx *k, struct conf_foreign_agent *fa, struct co
 	char a[INET_ADDRSTRLEN];
 
 	check_adv_if(k, i, fa->max_lifetime);
+	if (!i->visitor_limit_set)
+		i->visitor_limit = fa->visitor_limit;
 	if (i->n_coas == 0)
 		problem(k, i->line, "interface %s offers no care-of-address", i->name);
 	for (size_t j = 0; j < i->n_coas; j++) {

@@ -813,8 +813,9 @@ static const char *parse_icmp_code(const struct attr_def *a, const char *s, void
 	return NULL;
 }
 
-/* <interface name=""> (both roles) */
+/* <interface name=""> (both roles; visitor-limit on a foreign agent's only) */
 #define AIF_OFF(f) offsetof(struct conf_adv_if, f)
+#define AIF_VISITOR_LIMIT 9     /* index of visitor-limit below */
 static const struct attr_def adv_if_attrs[] = {
 	{ "name", parse_ifname, AIF_OFF(name), 0, 0, ATTR_REQUIRED },
 	{ "advertise", parse_bool, AIF_OFF(advertise), 0, 0, 0 },
@@ -825,8 +826,23 @@ static const struct attr_def adv_if_attrs[] = {
 	{ "max-registration-lifetime", parse_uint, AIF_OFF(max_lifetime), 1, 65535, 0 },
 	{ "prefix-length-inclusion", parse_bool, AIF_OFF(prefix_length_inclusion), 0, 0, 0 },
 	{ "response-solicitation-only", parse_bool, AIF_OFF(solicitation_only), 0, 0, 0 },
+	{ "visitor-limit", parse_uint, AIF_OFF(visitor_limit), 0, UINT_MAX, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
+
+/* An interface's own visitor limit, kept apart from the inherited default. */
+static void done_fa_if(struct pctx *p, xmlNode *n, void *obj, unsigned seen)
+{
+	(void)p, (void)n;
+	((struct conf_adv_if *)obj)->visitor_limit_set = seen & (1u << AIF_VISITOR_LIMIT);
+}
+
+static void done_ha_if(struct pctx *p, xmlNode *n, void *obj, unsigned seen)
+{
+	(void)obj;
+	if (seen & (1u << AIF_VISITOR_LIMIT))
+		perr(p, line_of(n), "<interface> visitor-limit: only on a foreign agent's interface");
+}
 
 static void adv_if_defaults(struct conf_adv_if *i, xmlNode *n)
 {
@@ -879,10 +895,10 @@ static const struct elem_def coa_elem = {
 };
 static const struct elem_def *const fa_if_children[] = { &coa_elem, NULL };
 static const struct elem_def fa_if_elem = {
-	"interface", adv_if_attrs, fa_if_children, open_fa_if, NULL, false,
+	"interface", adv_if_attrs, fa_if_children, open_fa_if, done_fa_if, false,
 };
 static const struct elem_def ha_if_elem = {
-	"interface", adv_if_attrs, NULL, open_ha_if, NULL, true,
+	"interface", adv_if_attrs, NULL, open_ha_if, done_ha_if, true,
 };
 
 /* <visitor address="" nai=""> <security-association/> </visitor> */

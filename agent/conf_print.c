@@ -85,7 +85,7 @@ static void print_node(FILE *out, const struct conf_home_agent *ha, const struct
 	print_sas(out, n->sas, n->n_sas);
 }
 
-static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i);
+static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i, bool foreign);
 
 static void print_ha(FILE *out, const struct conf_home_agent *ha)
 {
@@ -118,19 +118,23 @@ static void print_ha(FILE *out, const struct conf_home_agent *ha)
 	for (i = 0; i < ha->n_nodes; i++)
 		print_node(out, ha, &ha->nodes[i]);
 	if (ha->adv)
-		print_adv_if(out, "", ha->adv);
+		print_adv_if(out, "", ha->adv, false);
 }
 
-static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i)
+/* @foreign: a foreign agent's interface (with its visitor limit). */
+static void print_adv_if(FILE *out, const char *indent, const struct conf_adv_if *i, bool foreign)
 {
 	char a[INET_ADDRSTRLEN];
 
 	fprintf(out, "%sinterface %s advertise %s advertisement-address %s min-interval %u "
 		"max-interval %u advertisement-lifetime %u max-registration-lifetime %u "
-		"prefix-length-inclusion %s response-solicitation-only %s\n", indent, i->name,
+		"prefix-length-inclusion %s response-solicitation-only %s", indent, i->name,
 		yesno(i->advertise), ntoa(i->adv_address, a), i->min_interval, i->max_interval,
 		i->adv_lifetime, i->max_lifetime, yesno(i->prefix_length_inclusion),
 		yesno(i->solicitation_only));
+	if (foreign)
+		fprintf(out, " visitor-limit %u", i->visitor_limit);
+	fputc('\n', out);
 	for (size_t j = 0; j < i->n_coas; j++)
 		fprintf(out, "%s  care-of-address %s\n", indent, ntoa(i->coas[j].addr, a));
 }
@@ -149,7 +153,7 @@ static void print_fa(FILE *out, const struct conf_foreign_agent *fa)
 		yesno(fa->reverse_tunnel_required), yesno(fa->encaps_minimal), yesno(fa->encaps_gre),
 		fa->icmp_code);
 	for (i = 0; i < fa->n_ifaces; i++)
-		print_adv_if(out, "", &fa->ifaces[i]);
+		print_adv_if(out, "", &fa->ifaces[i], true);
 	fprintf(out, "home-agent-access default %s\n", fa->ha_access_default_permit ? "permit" : "deny");
 	for (i = 0; i < fa->n_ha_access; i++) {
 		fprintf(out, "  %s ", fa->ha_access[i].permit ? "permit" : "deny");

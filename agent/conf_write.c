@@ -194,6 +194,8 @@ static void cw_adv_if(struct cw *x, const struct conf_adv_if *i)
 	cw_uint_set(x, "max-registration-lifetime", i->max_lifetime);
 	cw_bool(x, "prefix-length-inclusion", i->prefix_length_inclusion);
 	cw_bool(x, "response-solicitation-only", i->solicitation_only);
+	if (i->visitor_limit_set)
+		cw_uint(x, "visitor-limit", i->visitor_limit);
 	for (size_t k = 0; k < i->n_coas; k++) {
 		cw_start(x, "care-of-address");
 		cw_addr(x, "address", i->coas[k].addr);

@@ -38,6 +38,12 @@ struct dp_fa_vis {
 	 * the reverse tunnel */
 	struct in_addr edeliv[2];
 	unsigned n_edeliv;
+	/* the home address is shared with a visitor on another link (another
+	 * home agent's private address): this link's engine device, its
+	 * routing table and the host route there (dp_fa_link_up()) */
+	bool by_link;
+	bool lroute;
+	char ldev[IF_NAMESIZE];
 };
 
 struct dp_fa {
@@ -115,18 +121,45 @@ static struct dp_fa_vis *dp_fa_same_hoa(struct dp_fa *d, const struct dp_fa_vis 
 	return NULL;
 }
 
+/* Another visitor served like @not: same home address, same mode, and for
+ * the per-link mode the same link (they share its engine entries). */
+static struct dp_fa_vis *dp_fa_same_entry(struct dp_fa *d, const struct dp_fa_vis *not)
+{
+	for (struct dp_fa_vis *v = d->vis; v; v = v->next)
+		if (v != not && v->hoa.s_addr == not->hoa.s_addr && v->by_link == not->by_link &&
+		    (!v->by_link || v->ifindex == not->ifindex))
+			return v;
+	return NULL;
+}
+
+/* The routing table of device @ifindex: a kernel tunnel link's (its reverse
+ * tunnels), or a visited link's (dp_fa_link_up()); DP_FA_TABLE serves the
+ * userspace engine's main device. */
+static uint32_t dp_fa_link_table(int ifindex)
+{
+	return DP_FA_TABLE + 1 + (uint32_t)ifindex;
+}
+
 /* @rule: the policy rule for direct delivery.  With the Encapsulating
  * Delivery Style there is none: what the node sends unencapsulated is
  * routed normally, not reverse-tunnelled (RFC 3024 §5.2.1). */
 static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bool rule)
 {
+	enum dp_encap e = dp_fa_encap(flags);
 	char h[INET_ADDRSTRLEN];
 
-	if (utun_rev_add(d->utun, v->hoa, v->coa, v->ha, dp_fa_encap(flags)) < 0) {
+	if ((v->by_link ? utun_rev_add_link(d->utun, v->ifindex, v->hoa, v->coa, v->ha, e) :
+	     utun_rev_add(d->utun, v->hoa, v->coa, v->ha, e)) < 0) {
 		log_warnx("fa", "cannot reverse-tunnel %s", ntoa(v->hoa, h));
 		return;
 	}
 	v->rev = true;
+	if (v->by_link) {       /* the link's table leads into the link's device */
+		if (rule)
+			v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->ifindex),
+					       DP_FA_RULE_PRIO) == 0;
+		return;
+	}
 	d->n_rev++;
 	if (!d->table_route && knl_default_route_add(DP_FA_TABLE, utun_ifindex(d->utun)) == 0)
 		d->table_route = true;
@@ -145,20 +178,14 @@ static void dp_fa_edeliv_up(struct dp_fa *d, struct dp_fa_vis *v, const struct f
 	for (unsigned i = 0; i < 2; i++) {
 		if (to[i].s_addr == INADDR_ANY || (i && to[i].s_addr == to[0].s_addr))
 			continue;
-		if (utun_decap_add_reverse(d->utun, v->hoa, to[i], v->hoa, any) < 0) {
+		if ((v->by_link ? utun_decap_add_link(d->utun, v->ifindex, v->hoa, to[i], v->hoa, any, true) :
+		     utun_decap_add_reverse(d->utun, v->hoa, to[i], v->hoa, any)) < 0) {
 			log_warnx("fa", "cannot accept encapsulated delivery from %s to %s", ntoa(v->hoa, h),
 				  ntoa(to[i], l));
 			continue;
 		}
 		v->edeliv[v->n_edeliv++] = to[i];
 	}
-}
-
-/* Kernel backend: the per-link table holding the reverse tunnel's default
- * route (DP_FA_TABLE serves the userspace engine's device). */
-static uint32_t dp_fa_link_table(int ifindex)
-{
-	return DP_FA_TABLE + 1 + (uint32_t)ifindex;
 }
 
 /* Kernel backend: with the ipip/gre modules loaded the kernel answers
@@ -209,11 +236,64 @@ static void dp_fa_kernel_release(struct dp_fa *d, struct dp_fa_vis *v)
 	v->rule = v->decap = false;
 }
 
+/* Another visitor using the engine device of @not's link. */
+static bool dp_fa_link_shared(struct dp_fa *d, const struct dp_fa_vis *not)
+{
+	for (struct dp_fa_vis *v = d->vis; v; v = v->next)
+		if (v != not && v->by_link && v->ifindex == not->ifindex)
+			return true;
+	return false;
+}
+
+/* A home address that another visitor has on another link (RFC 3024: the
+ * same private address behind another home agent).  The host route of the
+ * main table leads to one link only, so this visitor's traffic passes
+ * through its link's own engine device and routing table: the engine
+ * writes what it decapsulates for the visitor into that device, "iif DEV
+ * lookup TABLE" finds "HOME dev LINK" there (and the permanent neighbour
+ * entry gives the MAC); its reverse-tunnel rule leads to "default dev DEV"
+ * in the same table, and the engine knows the link by the device. */
+static bool dp_fa_link_up(struct dp_fa *d, struct dp_fa_vis *v)
+{
+	const struct in_addr all = { .s_addr = INADDR_ANY };
+	uint32_t table = dp_fa_link_table(v->ifindex);
+	bool first = !dp_fa_link_shared(d, v);
+	char path[128];
+	int dev = utun_link_get(d->utun, v->ifindex, v->ldev);
+
+	if (dev < 0)
+		return false;
+	if (first) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", v->ldev);
+		dp_fa_sysctl(path, "0");
+		knl_default_route_add(table, dev);
+		knl_rule_add(d->nl, all, v->ldev, table, DP_FA_RULE_PRIO);
+	}
+	v->lroute = knl_route_add(d->nl, v->hoa, v->ifindex, table) == 0;
+	return true;
+}
+
+static void dp_fa_link_down(struct dp_fa *d, struct dp_fa_vis *v)
+{
+	const struct in_addr all = { .s_addr = INADDR_ANY };
+	uint32_t table = dp_fa_link_table(v->ifindex);
+
+	if (v->lroute && !dp_fa_same_entry(d, v))
+		knl_route_del(d->nl, v->hoa, table);
+	if (!dp_fa_link_shared(d, v)) {
+		knl_rule_del(d->nl, all, v->ldev, table, DP_FA_RULE_PRIO);
+		knl_default_route_del(table);
+	}
+	utun_link_put(d->utun, v->ifindex);
+	v->lroute = v->by_link = false;
+}
+
 static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 {
 	struct dp_fa_vis *v = dp_fa_find(d, ev, NULL);
 	const struct in_addr any = { .s_addr = INADDR_ANY };
 	const struct fa_visitor *fv;
+	struct dp_fa_vis *other;
 	bool edeliv;
 	char h[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 
@@ -232,47 +312,58 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 		snprintf(v->ifname, sizeof(v->ifname), "?");
 	v->next = d->vis;
 	d->vis = v;
+	other = dp_fa_same_hoa(d, v);
+	v->by_link = other && other->ifindex != v->ifindex && dp_fa_link_up(d, v);
 	/* §4.2.2: delivery on the visitor's link without ARP */
-	v->route = knl_route_add(d->nl, v->hoa, v->ifindex, 0) == 0;
+	if (!v->by_link)
+		v->route = knl_route_add(d->nl, v->hoa, v->ifindex, 0) == 0;
 	if (mac_known(ev->mac))
 		v->neigh = knl_neigh_add(d->nl, v->ifindex, v->hoa, ev->mac) == 0;
 	fv = fa_visitor_of_event(ev);
 	edeliv = fv && fv->edeliv && (ev->flags & MIP_RRQ_T);
-	if (!dp_fa_kernel_up(d, v, ev->flags, edeliv)) {
+	if (v->by_link || !dp_fa_kernel_up(d, v, ev->flags, edeliv)) {
 		/* what the home agent tunnels to the care-of address for this node */
-		v->decap = utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa) == 0;
+		v->decap = (v->by_link ? utun_decap_add_link(d->utun, v->ifindex, v->ha, v->coa, any, v->hoa,
+							      false) :
+			    utun_decap_add(d->utun, v->ha, v->coa, any, v->hoa)) == 0;
 		if (ev->flags & MIP_RRQ_T)
 			dp_fa_rev_up(d, v, ev->flags, !edeliv);
 	}
 	if (v->rev && edeliv)
 		dp_fa_edeliv_up(d, v, fv);
-	log_info("fa", "data plane for visitor %s: route on %s%s, tunnel from %s to %s%s%s", ntoa(v->hoa, h),
-		 v->ifname, v->neigh ? " (static neighbour)" : "", ntoa(v->ha, a), ntoa(v->coa, c),
+	log_info("fa", "data plane for visitor %s: route on %s%s%s%s, tunnel from %s to %s%s%s",
+		 ntoa(v->hoa, h), v->ifname, v->neigh ? " (static neighbour)" : "",
+		 v->by_link ? " through " : "", v->by_link ? v->ldev : "", ntoa(v->ha, a), ntoa(v->coa, c),
 		 v->rev ? ", reverse tunnel" : "", v->n_edeliv ? " (encapsulating delivery)" : "");
 }
 
 static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
 {
 	const struct in_addr any = { .s_addr = INADDR_ANY };
-	struct dp_fa_vis *other = dp_fa_same_hoa(d, v);
+	struct dp_fa_vis *other = dp_fa_same_hoa(d, v), *twin = dp_fa_same_entry(d, v);
 
 	if (v->klink)
 		dp_fa_kernel_release(d, v);
 	if (v->rule)
-		knl_rule_del(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO);
+		knl_rule_del(d->nl, v->hoa, v->ifname, v->by_link ? dp_fa_link_table(v->ifindex) : DP_FA_TABLE,
+			     DP_FA_RULE_PRIO);
 	for (unsigned i = 0; i < v->n_edeliv; i++)
 		utun_decap_del_reverse(d->utun, v->hoa, v->edeliv[i], v->hoa, any);
 	v->n_edeliv = 0;
-	if (v->rev) {
-		if (!other || !other->rev)
+	if (v->rev && (!twin || !twin->rev)) {
+		if (v->by_link)
+			utun_rev_del_link(d->utun, v->ifindex, v->hoa);
+		else
 			utun_rev_del(d->utun, v->hoa);
-		if (--d->n_rev == 0 && d->table_route) {
-			knl_default_route_del(DP_FA_TABLE);
-			d->table_route = false;
-		}
+	}
+	if (v->rev && !v->by_link && --d->n_rev == 0 && d->table_route) {
+		knl_default_route_del(DP_FA_TABLE);
+		d->table_route = false;
 	}
 	if (v->decap)
 		utun_decap_del(d->utun, v->ha, v->coa, any, v->hoa);
+	if (v->by_link)
+		dp_fa_link_down(d, v);
 	if (v->neigh && !(other && other->ifindex == v->ifindex))
 		knl_neigh_del(d->nl, v->ifindex, v->hoa);
 	if (v->route) {

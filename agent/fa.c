@@ -58,27 +58,60 @@ void fa_count_code(uint8_t code)
 	}
 }
 
-bool fa_is_busy(const struct mip_fa *fa)
+bool fa_iface_busy(const struct fa_iface *ifc)
 {
-	return fa->fc->visitor_limit && fa->n_visitors >= fa->fc->visitor_limit;
+	return ifc->conf->visitor_limit && ifc->n_visitors >= ifc->conf->visitor_limit;
 }
 
-static bool fa_busy_cb(void *arg)
+/* faIsBusy: no interface accepts another visitor (all advertise B). */
+bool fa_is_busy(const struct mip_fa *fa)
 {
-	return fa_is_busy(arg);
+	for (size_t i = 0; i < fa->n_ifs; i++)
+		if (!fa_iface_busy(&fa->ifs[i]))
+			return false;
+	return fa->n_ifs > 0;
+}
+
+static bool fa_busy_cb(void *arg, int ifindex)
+{
+	const struct fa_iface *ifc = fa_iface(arg, ifindex);
+
+	return ifc && fa_iface_busy(ifc);
+}
+
+static void fa_iface_busy_check(struct mip_fa *fa, struct fa_iface *ifc)
+{
+	bool busy = fa_iface_busy(ifc);
+
+	if (busy == ifc->was_busy)
+		return;
+	ifc->was_busy = busy;
+	log_info("fa", "%s %s: %zu visitors, limit %u", ifc->conf->name,
+		 busy ? "busy" : "no longer busy", ifc->n_visitors, ifc->conf->visitor_limit);
+	if (fa->adv)
+		adv_busy_changed(fa->adv, ifc->ifindex);
+}
+
+void fa_iface_visitors(struct mip_fa *fa, int ifindex, int delta)
+{
+	for (size_t i = 0; i < fa->n_ifs; i++) {
+		struct fa_iface *ifc = &fa->ifs[i];
+
+		if (ifc->ifindex != ifindex)
+			continue;
+		if (delta > 0)
+			ifc->n_visitors++;
+		else if (ifc->n_visitors > 0)
+			ifc->n_visitors--;
+		fa_iface_busy_check(fa, ifc);
+		return;
+	}
 }
 
 void fa_busy_check(struct mip_fa *fa)
 {
-	bool busy = fa_is_busy(fa);
-
-	if (busy == fa->was_busy)
-		return;
-	fa->was_busy = busy;
-	log_info("fa", "%s: %zu visitors, limit %u", busy ? "busy" : "no longer busy",
-		 fa->n_visitors, fa->fc->visitor_limit);
-	if (fa->adv)
-		adv_busy_changed(fa->adv);
+	for (size_t i = 0; i < fa->n_ifs; i++)
+		fa_iface_busy_check(fa, &fa->ifs[i]);
 }
 
 /* §3.7.2.3: to the node's IP source (255.255.255.255 when it had none), from
@@ -189,8 +222,8 @@ struct mip_fa *fa_open(const struct conf *c, struct ev_loop *loop, int udp_fd, s
 	}
 	if (adv)
 		adv_set_busy_cb(adv, fa_busy_cb, fa);
-	log_info("fa", "foreign agent on %zu interface(s), max lifetime %u, visitor limit %u",
-		 fa->n_ifs, c->fa.max_lifetime, c->fa.visitor_limit);
+	log_info("fa", "foreign agent on %zu interface(s), max lifetime %u, visitor limit %u (defaults "
+		 "of the interfaces)", fa->n_ifs, c->fa.max_lifetime, c->fa.visitor_limit);
 	return fa;
 fail:
 	fa_close(fa);
@@ -260,6 +293,6 @@ void fa_reload_apply(const struct conf *old, const struct conf *new, void *arg)
 		p->mn_sa = p->mn && spi ? conf_find_sa(p->mn->sas, p->mn->n_sas, spi) : NULL;
 	}
 	fa_busy_check(fa);
-	log_info("fa", "configuration reloaded: max lifetime %u, visitor limit %u", new->fa.max_lifetime,
-		 new->fa.visitor_limit);
+	log_info("fa", "configuration reloaded: max lifetime %u, visitor limit %u (defaults of the "
+		 "interfaces)", new->fa.max_lifetime, new->fa.visitor_limit);
 }

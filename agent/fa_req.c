@@ -237,10 +237,10 @@ static uint8_t fa_policy(struct mip_fa *fa, const struct fa_req *r)
 		return MIP_CODE_FA_TOO_DISTANT;
 	if (t && !fc->reverse_tunnel)
 		return MIP_CODE_FA_REVTUN_UNAVAIL;
-	/* resources: pending requests of the node, the visitor limit (B bit) */
+	/* resources: pending requests of the node, the interface's visitor limit (B bit) */
 	if (!fa_pending_find(fa, &r->pe.key) && fa_pending_of_node(fa, &r->pe.key) >= fc->max_pending)
 		return MIP_CODE_FA_RESOURCES;
-	if (!is_dereg(rq) && fa_is_busy(fa) &&
+	if (!is_dereg(rq) && fa_iface_busy(r->ifc) &&
 	    !fa_visitor_find(fa, rq->hoa, rq->ha, r->ifc->ifindex))
 		return MIP_CODE_FA_RESOURCES;
 	return 0;

@@ -345,8 +345,8 @@ static void fa_v_release(struct fa_visitor *v, const struct fa_vupdate *u)
 	fa_visitor_announce(v, MIP_EV_VISITOR_REMOVED);
 	RB_REMOVE(fa_vtree, &fa->visitors, v);
 	fa->n_visitors--;
+	fa_iface_visitors(fa, v->ifindex, -1);
 	free(v);
-	fa_busy_check(fa);
 }
 
 void fa_visitor_accept(struct mip_fa *fa, const struct fa_vupdate *u)
@@ -368,9 +368,9 @@ void fa_visitor_accept(struct mip_fa *fa, const struct fa_vupdate *u)
 		timer_init(&v->expiry, fa_visitor_expired);
 		RB_INSERT(fa_vtree, &fa->visitors, v);
 		fa->n_visitors++;
+		fa_iface_visitors(fa, v->ifindex, 1);
 	}
 	fa_visitor_event(v, FA_VE_ACCEPT, u);
-	fa_busy_check(fa);
 }
 
 void fa_visitor_dereg(struct mip_fa *fa, struct in_addr hoa, struct in_addr ha, int ifindex)

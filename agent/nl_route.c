@@ -82,12 +82,14 @@ int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table)
 
 /* ---- rules */
 
+/* @src INADDR_ANY: from all. */
 static struct rtnl_rule *rule_new(struct in_addr src, const char *iif, uint32_t table, uint32_t prio)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
-	struct nl_addr *a = knl_addr4(src, 32);
+	struct nl_addr *a = src.s_addr != INADDR_ANY ? knl_addr4(src, 32) : NULL;
 
-	if (!r || !a || rtnl_rule_set_src(r, a) < 0 || (iif && rtnl_rule_set_iif(r, iif) < 0)) {
+	if (!r || (src.s_addr != INADDR_ANY && (!a || rtnl_rule_set_src(r, a) < 0)) ||
+	    (iif && rtnl_rule_set_iif(r, iif) < 0)) {
 		rtnl_rule_put(r);
 		nl_addr_put(a);
 		return NULL;

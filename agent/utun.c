@@ -177,6 +177,24 @@ void utun_encap_one(struct utun *u, uint8_t *p, size_t len)
 	utun_icmp_send(u, ICMP_T_UNREACH, ICMP_C_HOST, 0, p, len);
 }
 
+void utun_encap_link(struct utun *u, int link, uint8_t *p, size_t len)
+{
+	struct hkey k;
+	struct rev *r;
+
+	if (ip_check(p, len) < 0) {
+		u->st.bad_inner++;
+		return;
+	}
+	k = rev_key(ip_src(p), link);
+	r = (struct rev *)utun_htab_find(&u->rev, &k);
+	if (!r) {
+		u->st.no_route++;
+		return;
+	}
+	send_tunnel(u, &r->t, p, len);
+}
+
 /* Send @p (@len bytes) now through the forward tunnel of @inner_dst to
  * @remote, whatever @p's own destination: broadcast datagrams, nested
  * encapsulation (RFC 5944 §4.3). */
@@ -204,9 +222,10 @@ int utun_fwd_send(struct utun *u, struct in_addr inner_dst, struct in_addr remot
 /* ---- input ---- */
 
 /* RFC 3024 §5.2: a datagram the mobile node encapsulated to us goes on into
- * the reverse tunnel of its (home address) source, forwarded like one the
- * kernel routed into the TUN device, so its TTL is decremented here. */
-static void decap_reverse(struct utun *u, uint8_t *p, size_t len)
+ * the reverse tunnel of its (home address) source on its @link (0: the one
+ * of the main device), forwarded like one the kernel routed into the TUN
+ * device, so its TTL is decremented here. */
+static void decap_reverse(struct utun *u, uint8_t *p, size_t len, int link)
 {
 	struct hkey k;
 	struct rev *r;
@@ -215,7 +234,7 @@ static void decap_reverse(struct utun *u, uint8_t *p, size_t len)
 		u->st.bad_inner++;
 		return;
 	}
-	k = hkey1(ip_src(p));
+	k = rev_key(ip_src(p), link);
 	r = (struct rev *)utun_htab_find(&u->rev, &k);
 	if (!r) {
 		u->st.no_route++;
@@ -229,7 +248,8 @@ static void decap_one(struct utun *u, uint8_t *p, size_t len)
 {
 	struct encap_decap d;
 	bool reverse;
-	int rc = encap_decap(p, len, &d);
+	int link, rc = encap_decap(p, len, &d);
+	struct utun_link *l;
 
 	if (rc < 0) {
 		u->st.decap_bad++;
@@ -237,15 +257,17 @@ static void decap_one(struct utun *u, uint8_t *p, size_t len)
 			log_debug("utun", "dropped encapsulated packet: %s", encap_strerror(rc));
 		return;
 	}
-	if (!utun_decap_allowed(u, &d, &reverse)) {
+	if (!utun_decap_allowed(u, &d, &reverse, &link)) {
 		u->st.decap_filtered++;
 		return;
 	}
 	if (reverse) {
-		decap_reverse(u, d.inner, d.inner_len);
+		decap_reverse(u, d.inner, d.inner_len, link);
 		return;
 	}
-	utun_tun_write(u, d.inner, d.inner_len);
+	/* a home address shared with a visitor on another link: that link's device */
+	l = link ? utun_link_find(u, link) : NULL;
+	utun_tun_write(u, l ? l->io.io.fd : u->tun.io.fd, d.inner, d.inner_len);
 }
 
 static void raw_readable(struct ev_io *io, uint32_t events)
@@ -318,7 +340,8 @@ static void disable_ipv6(const char *ifname)
 	close(fd);
 }
 
-static int tun_create(struct utun *u, const char *pattern, int mtu)
+int utun_dev_create(struct utun *u, const char *pattern, int mtu, struct utun_io *w,
+		    char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -327,7 +350,7 @@ static int tun_create(struct utun *u, const char *pattern, int mtu)
 		log_warn("utun", "open /dev/net/tun");
 		return -1;
 	}
-	u->tun.io.fd = fd;
+	w->io.fd = fd;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", pattern);
@@ -335,37 +358,36 @@ static int tun_create(struct utun *u, const char *pattern, int mtu)
 		log_warn("utun", "TUNSETIFF %s", pattern);
 		return -1;
 	}
-	memcpy(u->ifname, ifr.ifr_name, IFNAMSIZ);
-	u->ifname[IFNAMSIZ - 1] = 0;
-	u->ifindex = (int)if_nametoindex(u->ifname);
+	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
+	ifname[IFNAMSIZ - 1] = 0;
+	*ifindex = (int)if_nametoindex(ifname);
 	if (mtu <= 0)
-		mtu = default_link_mtu(u->ctl_fd, u->ifname) - ENCAP_GRE_OVERHEAD;
+		mtu = default_link_mtu(u->ctl_fd, ifname) - ENCAP_GRE_OVERHEAD;
 	if (mtu < ENCAP_IP_MIN_MTU)
 		mtu = ENCAP_IP_MIN_MTU;
 	if (mtu > 65535)
 		mtu = 65535;
 	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, u->ifname, IFNAMSIZ);
+	memcpy(ifr.ifr_name, ifname, IFNAMSIZ);
 	ifr.ifr_mtu = mtu;
 	if (ioctl(u->ctl_fd, SIOCSIFMTU, &ifr) < 0) {
-		log_warn("utun", "set MTU %d on %s", mtu, u->ifname);
+		log_warn("utun", "set MTU %d on %s", mtu, ifname);
 		return -1;
 	}
-	u->mtu = mtu;
 	ifr.ifr_qlen = 1000;
 	if (ioctl(u->ctl_fd, SIOCSIFTXQLEN, &ifr) < 0)
-		log_debug("utun", "txqueuelen %s: %s", u->ifname, strerror(errno));
-	disable_ipv6(u->ifname);
+		log_debug("utun", "txqueuelen %s: %s", ifname, strerror(errno));
+	disable_ipv6(ifname);
 	if (ioctl(u->ctl_fd, SIOCGIFFLAGS, &ifr) < 0) {
-		log_warn("utun", "SIOCGIFFLAGS %s", u->ifname);
+		log_warn("utun", "SIOCGIFFLAGS %s", ifname);
 		return -1;
 	}
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(u->ctl_fd, SIOCSIFFLAGS, &ifr) < 0) {
-		log_warn("utun", "set %s up", u->ifname);
+		log_warn("utun", "set %s up", ifname);
 		return -1;
 	}
-	return 0;
+	return mtu;
 }
 
 int utun_watch(struct utun *u, struct utun_io *w, ev_io_cb cb)
@@ -410,7 +432,8 @@ struct utun *utun_open(const char *name_pattern, struct ev_loop *loop, int mtu)
 		log_warn("utun", "socket");
 		goto fail;
 	}
-	if (tun_create(u, name_pattern, mtu) < 0)
+	u->mtu = utun_dev_create(u, name_pattern, mtu, &u->tun, u->ifname, &u->ifindex);
+	if (u->mtu < 0)
 		goto fail;
 	u->tx_fd = raw_socket(IPPROTO_RAW);
 	if (u->tx_fd < 0)
@@ -446,6 +469,7 @@ void utun_close(struct utun *u)
 	if (!u)
 		return;
 	utun_uring_close(u);
+	utun_links_free(u);
 	for (int i = 0; i < 5; i++) {
 		if (ios[i]->io.fd < 0)
 			continue;

@@ -358,14 +358,14 @@ static void ring_readable(struct ev_io *io, uint32_t events)
 }
 
 /* Queue a decapsulated packet for the TUN device (written now without io_uring). */
-void utun_tun_write(struct utun *u, const uint8_t *p, size_t len)
+void utun_tun_write(struct utun *u, int fd, const uint8_t *p, size_t len)
 {
 	if (u->use_uring) {
 		struct io_uring_sqe *e = uring_sqe(&u->wr);
 
 		if (e) {
 			e->opcode = IORING_OP_WRITE;
-			e->fd = u->tun.io.fd;
+			e->fd = fd;
 			e->addr = (uint64_t)(uintptr_t)p;
 			e->len = (uint32_t)len;
 			e->off = 0;
@@ -374,10 +374,10 @@ void utun_tun_write(struct utun *u, const uint8_t *p, size_t len)
 			return;
 		}
 	}
-	if (write(u->tun.io.fd, p, len) < 0) {
+	if (write(fd, p, len) < 0) {
 		u->st.send_errors++;
 		if (utun_warn_ok(u))
-			log_warn("utun", "write %s", u->ifname);
+			log_warn("utun", "write to a TUN device");
 		return;
 	}
 	u->st.decap_pkts++;

@@ -176,7 +176,7 @@ static struct dfilt *filter_get(struct utun *u, const struct encap_decap *d, str
 	return (struct dfilt *)utun_htab_find(&u->filters, &k);
 }
 
-bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse)
+bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse, int *link)
 {
 	struct hkey k = hkey4(d->outer_src, d->outer_dst, (struct in_addr){ 0 }, (struct in_addr){ 0 });
 	struct dpair *pr = (struct dpair *)utun_htab_find(&u->pairs, &k);
@@ -185,6 +185,7 @@ bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *rever
 	bool ok = false;
 
 	*reverse = false;
+	*link = 0;
 	if (!pr)
 		return false;
 	is = ip_src(d->inner);
@@ -202,6 +203,8 @@ bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *rever
 			ok = true;
 			if (f[i]->rev_refs)
 				*reverse = true;
+			if (f[i]->link)
+				*link = f[i]->link;
 		}
 	return ok;
 }
@@ -292,10 +295,9 @@ int utun_fwd_del(struct utun *u, struct in_addr inner_dst, struct in_addr remote
 	return -1;
 }
 
-int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
-		 struct in_addr remote, enum dp_encap encap)
+static int rev_add(struct utun *u, struct hkey k, struct in_addr local, struct in_addr remote,
+		   enum dp_encap encap)
 {
-	struct hkey k = hkey1(inner_src);
 	struct rev *r = (struct rev *)utun_htab_find(&u->rev, &k);
 	struct peer *p;
 
@@ -325,9 +327,8 @@ int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
 	return 0;
 }
 
-int utun_rev_del(struct utun *u, struct in_addr inner_src)
+static int rev_del(struct utun *u, struct hkey k)
 {
-	struct hkey k = hkey1(inner_src);
 	struct rev *r = (struct rev *)utun_htab_find(&u->rev, &k);
 
 	if (!r) {
@@ -338,6 +339,32 @@ int utun_rev_del(struct utun *u, struct in_addr inner_src)
 	htab_remove(&u->rev, &r->h);
 	free(r);
 	return 0;
+}
+
+int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
+		 struct in_addr remote, enum dp_encap encap)
+{
+	return rev_add(u, rev_key(inner_src, 0), local, remote, encap);
+}
+
+int utun_rev_del(struct utun *u, struct in_addr inner_src)
+{
+	return rev_del(u, rev_key(inner_src, 0));
+}
+
+int utun_rev_add_link(struct utun *u, int link, struct in_addr inner_src, struct in_addr local,
+		      struct in_addr remote, enum dp_encap encap)
+{
+	if (link <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return rev_add(u, rev_key(inner_src, link), local, remote, encap);
+}
+
+int utun_rev_del_link(struct utun *u, int link, struct in_addr inner_src)
+{
+	return rev_del(u, rev_key(inner_src, link));
 }
 
 static int filter_class(struct in_addr s, struct in_addr d)
@@ -363,7 +390,7 @@ static void dpair_drop_if_unused(struct utun *u, struct dpair *p)
 }
 
 static int decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
-		     struct in_addr inner_src, struct in_addr inner_dst, bool reverse)
+		     struct in_addr inner_src, struct in_addr inner_dst, bool reverse, int link)
 {
 	struct in_addr z = { 0 };
 	struct hkey fk = hkey4(remote, local, inner_src, inner_dst), pk = hkey4(remote, local, z, z);
@@ -373,6 +400,7 @@ static int decap_add(struct utun *u, struct in_addr remote, struct in_addr local
 	if (f) {
 		f->refs++;
 		f->rev_refs += reverse;
+		f->link = link;
 		return 0;
 	}
 	p = (struct dpair *)utun_htab_find(&u->pairs, &pk);
@@ -394,6 +422,7 @@ static int decap_add(struct utun *u, struct in_addr remote, struct in_addr local
 	f->h.key = fk;
 	f->refs = 1;
 	f->rev_refs = reverse;
+	f->link = link;
 	htab_insert(&u->filters, &f->h);
 	p->cls[filter_class(inner_src, inner_dst)]++;
 	return 0;
@@ -424,7 +453,7 @@ static int decap_del(struct utun *u, struct in_addr remote, struct in_addr local
 int utun_decap_add(struct utun *u, struct in_addr remote, struct in_addr local,
 		   struct in_addr inner_src, struct in_addr inner_dst)
 {
-	return decap_add(u, remote, local, inner_src, inner_dst, false);
+	return decap_add(u, remote, local, inner_src, inner_dst, false, 0);
 }
 
 int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
@@ -436,11 +465,17 @@ int utun_decap_del(struct utun *u, struct in_addr remote, struct in_addr local,
 int utun_decap_add_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
 			   struct in_addr inner_src, struct in_addr inner_dst)
 {
-	return decap_add(u, remote, local, inner_src, inner_dst, true);
+	return decap_add(u, remote, local, inner_src, inner_dst, true, 0);
 }
 
 int utun_decap_del_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
 			   struct in_addr inner_src, struct in_addr inner_dst)
 {
 	return decap_del(u, remote, local, inner_src, inner_dst, true);
+}
+
+int utun_decap_add_link(struct utun *u, int link, struct in_addr remote, struct in_addr local,
+			struct in_addr inner_src, struct in_addr inner_dst, bool reverse)
+{
+	return decap_add(u, remote, local, inner_src, inner_dst, reverse, link);
 }

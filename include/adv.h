@@ -47,10 +47,10 @@ struct adv_row {
  *  advertise it still returns an (empty) object. */
 struct adv *adv_open(const struct conf *c, struct ev_loop *loop);
 void adv_close(struct adv *a);
-/** The foreign agent's busy test (visitor limit reached): sets the B bit. */
-void adv_set_busy_cb(struct adv *a, bool (*busy)(void *arg), void *arg);
-/** The busy state may have changed: advertise soon on foreign agent interfaces. */
-void adv_busy_changed(struct adv *a);
+/** The foreign agent's busy test (interface @ifindex at its visitor limit): sets the B bit. */
+void adv_set_busy_cb(struct adv *a, bool (*busy)(void *arg, int ifindex), void *arg);
+/** The busy state of @ifindex changed: advertise soon there. */
+void adv_busy_changed(struct adv *a, int ifindex);
 /** The shared view of local addresses (refreshed when older than a second). */
 struct ifaddr_cache *adv_ifaddrs(struct adv *a);
 /** Is @coa offered on foreign agent interface @ifindex now (configured there

@@ -120,6 +120,11 @@ struct conf_adv_if {
 	unsigned max_lifetime;             /* maAdvMaxRegLifetime (default: the role's) */
 	bool prefix_length_inclusion;      /* maAdvPrefixLengthInclusion (default false) */
 	bool solicitation_only;            /* maAdvResponseSolicitationOnly (default false) */
+	/* foreign agent: visitors accepted on this interface (0: no limit); B
+	 * bit in its advertisements and code 66 at the limit.  Unless
+	 * @visitor_limit_set, conf_check() copies <foreign-agent visitor-limit>. */
+	unsigned visitor_limit;
+	bool visitor_limit_set;
 	struct conf_coa *coas;             /* foreign agent: care-of addresses offered */
 	size_t n_coas;
 	int line;
@@ -139,8 +144,8 @@ struct conf_visitor {
 struct conf_foreign_agent {
 	bool enabled;
 	bool registration_required;        /* R bit, faRegistrationRequired (default false) */
-	unsigned visitor_limit;            /* visitors; B bit and code 66 at the limit (0: none) */
-	unsigned max_lifetime;             /* longest lifetime relayed, default 1800; 69 above */
+	unsigned visitor_limit;            /* default of each interface's visitor limit (0: none) */
+	unsigned max_lifetime;             /* default of each interface's lifetime cap (1800); 69 above */
 	unsigned pending_timeout;          /* seconds a request waits for its reply (default 7) */
 	unsigned max_pending;              /* pending requests per node (default 5); 66 above */
 	bool reverse_tunnel;               /* T bit honoured and advertised (default true) */

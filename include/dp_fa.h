@@ -7,8 +7,17 @@
  * leads into the userspace tunnel engine, which encapsulates to the home
  * agent.  With the Encapsulating Delivery Style (RFC 3024 §5.2) what the
  * node encapsulates to us from its home address is decapsulated and sent
- * straight into its reverse tunnel (utun_decap_add_reverse()).  Tunnels
- * always use the userspace engine (utun.h). */
+ * straight into its reverse tunnel (utun_decap_add_reverse()).
+ *
+ * A home address that one visitor has on one link and another (behind
+ * another home agent) on another link: the later visitor is served through
+ * its link's own engine device and routing table DP_FA_TABLE + 1 + link
+ * index ("iif DEV" delivers its decapsulated packets on its link; its
+ * reverse-tunnel rule leads into DEV and the engine's per-link reverse
+ * tunnel).  Such visitors always use the userspace engine: with the kernel
+ * backend, a kernel link from the care-of address to the same home agent
+ * (made for another visitor) would decapsulate their packets too and route
+ * them by the main table. */
 #ifndef MIP_DP_FA_H
 #define MIP_DP_FA_H
 

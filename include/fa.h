@@ -127,7 +127,7 @@ const struct fa_pending *fa_pending_next(const struct mip_fa *fa, const struct f
 size_t fa_pending_count(const struct mip_fa *fa);
 /** Remove the visitors with home address @hoa (INADDR_ANY: all); how many. */
 size_t fa_clear_visitors(struct mip_fa *fa, struct in_addr hoa);
-/** Is the visitor limit reached (faIsBusy)? */
+/** Is every interface at its visitor limit (faIsBusy: all advertise B)? */
 bool fa_is_busy(const struct mip_fa *fa);
 
 /** Reload hooks (reload.h, @arg the struct mip_fa): enabling or disabling

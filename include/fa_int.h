@@ -31,6 +31,8 @@ RB_HEAD(fa_vtree, fa_visitor);
 struct fa_iface {
 	const struct conf_adv_if *conf;
 	int ifindex;
+	size_t n_visitors;              /* visitors that registered on this interface */
+	bool was_busy;
 };
 
 struct fa_link;
@@ -61,7 +63,6 @@ struct mip_fa {
 		uint64_t ms;
 	} denied[FA_DENY_CACHE];
 	unsigned denied_next;
-	bool was_busy;
 	uint16_t ip_id;
 };
 
@@ -74,7 +75,12 @@ void fa_send_to_mn(struct mip_fa *fa, const struct fa_pending *pe, const uint8_t
 const char *fa_ntoa(struct in_addr a, char *buf);
 /** Count a denial code in its MIB counter. */
 void fa_count_code(uint8_t code);
-/** The busy state may have changed: tell agent discovery. */
+/** Is @ifc's visitor limit reached (B bit, code 66 for new visitors there)? */
+bool fa_iface_busy(const struct fa_iface *ifc);
+/** A visitor on @ifindex was added (@delta 1) or removed (-1): count it
+ *  and tell agent discovery when the interface's busy state changes. */
+void fa_iface_visitors(struct mip_fa *fa, int ifindex, int delta);
+/** The busy state of any interface may have changed (reload): tell agent discovery. */
 void fa_busy_check(struct mip_fa *fa);
 
 /* fa_table.c */

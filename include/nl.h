@@ -38,7 +38,8 @@ int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table);
 int knl_net_route_add(struct knl *nl, struct in_addr dst, int plen, int ifindex, uint32_t table);
 int knl_net_route_del(struct knl *nl, struct in_addr dst, int plen, uint32_t table);
 
-/** Policy rule "from @src/32 iif @iif lookup @table pref @prio proto MIP_RTPROT". */
+/** Policy rule "from @src/32 iif @iif lookup @table pref @prio proto MIP_RTPROT"
+ *  (@src INADDR_ANY: from all; @iif NULL: any). */
 int knl_rule_add(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio);
 int knl_rule_del(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio);
 

@@ -27,8 +27,10 @@
 #ifndef MIP_UTUN_H
 #define MIP_UTUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 struct ev_loop;
@@ -96,6 +98,29 @@ int utun_decap_add_reverse(struct utun *u, struct in_addr remote, struct in_addr
 			   struct in_addr inner_src, struct in_addr inner_dst);
 int utun_decap_del_reverse(struct utun *u, struct in_addr remote, struct in_addr local,
 			   struct in_addr inner_src, struct in_addr inner_dst);
+
+/* Visited links (RFC 3024 private addresses): visitors with the same home
+ * address on different links of a foreign agent, from different home
+ * agents.  The main device cannot tell them apart, so each such link gets
+ * a TUN device of its own ("<main name>l<n>"): what the kernel routes into
+ * it goes into the reverse tunnel of its source *on that link*, and what a
+ * link filter decapsulates is written into it for the kernel to forward on
+ * that link (policy routing by incoming device). */
+
+/** The device of visited link @link (interface index), created on first use,
+ *  reference counted; its index, and its name in @ifname; -1 on failure. */
+int utun_link_get(struct utun *u, int link, char ifname[IF_NAMESIZE]);
+void utun_link_put(struct utun *u, int link);
+/** Reverse tunnel of @inner_src on @link (read from @link's device). */
+int utun_rev_add_link(struct utun *u, int link, struct in_addr inner_src, struct in_addr local,
+		      struct in_addr remote, enum dp_encap encap);
+int utun_rev_del_link(struct utun *u, int link, struct in_addr inner_src);
+/** utun_decap_add() (@reverse: utun_decap_add_reverse()) for a visitor on
+ *  @link: what it accepts goes into @link's device (or, @reverse, into the
+ *  reverse tunnel of its source on @link).  Remove with utun_decap_del()
+ *  (utun_decap_del_reverse()). */
+int utun_decap_add_link(struct utun *u, int link, struct in_addr remote, struct in_addr local,
+			struct in_addr inner_src, struct in_addr inner_dst, bool reverse);
 void utun_get_stats(const struct utun *u, struct utun_stats *st);
 
 #endif

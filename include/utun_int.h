@@ -50,6 +50,16 @@ static inline struct hkey hkey1(struct in_addr a)
 	return hkey4(a, z, z, z);
 }
 
+/* The reverse tunnel table's key: inner source, and the visited link for
+ * the per-link devices (0: the main TUN device). */
+static inline struct hkey rev_key(struct in_addr src, int link)
+{
+	struct hkey k = hkey1(src);
+
+	k.k[1] = (uint32_t)link;
+	return k;
+}
+
 /* ---- io_uring rings, mapped without liburing (utun_io.c) ---- */
 
 struct io_uring_sqe;
@@ -92,7 +102,7 @@ struct fwd {                    /* key: inner destination */
 	struct tunnel *t;
 };
 
-struct rev {                    /* key: inner source */
+struct rev {                    /* key: rev_key(inner source, link) */
 	struct hnode h;
 	struct tunnel t;
 };
@@ -108,6 +118,7 @@ struct dfilt {                  /* key: (remote, local, inner src, inner dst) */
 	struct hnode h;
 	unsigned refs;
 	unsigned rev_refs;      /* of refs, added to reverse-tunnel what they accept */
+	int link;               /* visited link of its visitor: that link's device (0: main) */
 };
 
 struct utun;
@@ -115,6 +126,16 @@ struct utun;
 struct utun_io {
 	struct ev_io io;
 	struct utun *u;
+};
+
+/* A per-link TUN device (utun_link_get()); starts with its utun_io. */
+struct utun_link {
+	struct utun_io io;
+	struct utun_link *next;
+	char ifname[IFNAMSIZ];
+	int ifindex;            /* of the device */
+	int link;               /* the visited link it serves */
+	unsigned refs;
 };
 
 struct utun {
@@ -127,6 +148,7 @@ struct utun {
 	int tx_fd;              /* raw IPPROTO_RAW: outer packets, header included */
 	struct utun_io tun, raw[3], icmp;
 	struct htab fwd, rev, pairs, filters, peers;
+	struct utun_link *links;        /* per-link devices, few */
 	struct utun_stats st;
 	uint64_t now;
 
@@ -168,6 +190,19 @@ bool utun_warn_ok(struct utun *u);
 int utun_watch(struct utun *u, struct utun_io *w, ev_io_cb cb);
 /** A datagram the kernel routed into the TUN device: encapsulate and queue it. */
 void utun_encap_one(struct utun *u, uint8_t *p, size_t len);
+/** A datagram the kernel routed into the device of visited link @link: into
+ *  the reverse tunnel of its source on that link. */
+void utun_encap_link(struct utun *u, int link, uint8_t *p, size_t len);
+/** Create TUN device @pattern with @mtu (0: from the links), up, IPv4
+ *  only, its fd in @w; its name and index in @ifname, @ifindex.  Returns
+ *  the MTU set, or -1 (logged). */
+int utun_dev_create(struct utun *u, const char *pattern, int mtu, struct utun_io *w,
+		    char ifname[IFNAMSIZ], int *ifindex);
+
+/* ---- utun_link.c: per-link devices ---- */
+
+struct utun_link *utun_link_find(struct utun *u, int link);
+void utun_links_free(struct utun *u);
 
 /* ---- utun_table.c: lookup tables ---- */
 
@@ -178,8 +213,9 @@ void utun_table_free(struct utun *u);
 struct hnode *utun_htab_find(const struct htab *t, const struct hkey *k);
 /** Whether a decapsulation filter accepts the decapsulated packet @d; and in
  *  *@reverse, whether one that accepts it sends it on into the reverse tunnel
- *  of its inner source (utun_decap_add_reverse()) instead of the TUN device. */
-bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse);
+ *  of its inner source (utun_decap_add_reverse()) instead of the TUN device;
+ *  in *@link, the visited link of such a filter (utun_decap_add_link()). */
+bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse, int *link);
 
 /* ---- utun_icmp.c: path MTU and ICMP ---- */
 
@@ -209,8 +245,8 @@ void utun_tx_commit(struct utun *u, unsigned i, struct peer *p, const void *a, s
 		    const void *b, size_t blen);
 /** The TUN device is readable (the read() loop, without io_uring). */
 void utun_tun_readable(struct ev_io *io, uint32_t events);
-/** Queue a decapsulated packet for the TUN device. */
-void utun_tun_write(struct utun *u, const uint8_t *p, size_t len);
+/** Queue a decapsulated packet for TUN device @fd (the main one or a link's). */
+void utun_tun_write(struct utun *u, int fd, const uint8_t *p, size_t len);
 /** Write the queued packets and wait until the kernel has them all. */
 void utun_tun_write_flush(struct utun *u);
 /** Set up io_uring for the TUN device; false (nothing changed) if the kernel

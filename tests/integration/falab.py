@@ -383,14 +383,14 @@ class Daemon:
 
 
 def mipreg(fa="fa", hoa=HOA, ha=HA, coa=None, lifetime=300, flags="", args=(), timeout=8, key=K,
-           spi=256, dest=None):
-    """mipreg -j from the mobile node through foreign agent @fa (None: to @dest)."""
+           spi=256, dest=None, ns="mn"):
+    """mipreg -j from the mobile node (namespace @ns) through foreign agent @fa (None: to @dest)."""
     cmd = [MIPREG, "-j", "-H", hoa, "-a", ha, "-s", spi, "-k", key, "-l", lifetime,
            "-d", dest or FA_ADDR[fa], "-c", coa or FA_ADDR.get(fa, hoa), "-t", 1500, "-R", 1]
     if flags:
         cmd += ["-F", flags]
     cmd += list(args)
-    p = nsx("mn", *cmd, check_rc=False, timeout=timeout)
+    p = nsx(ns, *cmd, check_rc=False, timeout=timeout)
     replies = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
     if p.returncode == 64:
         raise RuntimeError("mipreg usage: %s" % p.stderr)

@@ -17,13 +17,19 @@
 #define KEY_FA "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
 #define KEY_MNFA "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 
+/* The interface's own lifetime cap (600) and visitor limit (1) override the agent's defaults. */
+#define CONF_HEAD \
+	"<mipagent><foreign-agent pending-timeout=\"2\" max-registration-lifetime=\"900\" visitor-limit=\"5\">"
+#define CONF_TAIL \
+	"<care-of-address address=\"203.0.113.1\"/></interface>" \
+	"<visitor address=\"192.0.2.110\"><security-association spi=\"300\" key=\"" KEY_MNFA "\"/></visitor>" \
+	"</foreign-agent>" \
+	"<peer address=\"192.0.2.1\"><security-association spi=\"500\" key=\"" KEY_FA "\"/></peer>" \
+	"</mipagent>"
 static const char conf_xml[] =
-	"<mipagent><foreign-agent pending-timeout=\"2\" max-registration-lifetime=\"600\" visitor-limit=\"1\">"
-	"<interface name=\"lo\"><care-of-address address=\"203.0.113.1\"/></interface>"
-	"<visitor address=\"192.0.2.110\"><security-association spi=\"300\" key=\"" KEY_MNFA "\"/></visitor>"
-	"</foreign-agent>"
-	"<peer address=\"192.0.2.1\"><security-association spi=\"500\" key=\"" KEY_FA "\"/></peer>"
-	"</mipagent>";
+	CONF_HEAD "<interface name=\"lo\" max-registration-lifetime=\"600\" visitor-limit=\"1\">" CONF_TAIL;
+/* After a reload: the interface inherits the agent's limit of 5. */
+static const char conf_reload_xml[] = CONF_HEAD "<interface name=\"lo\">" CONF_TAIL;
 
 static struct conf *conf;
 static struct ev_loop loop;
@@ -313,6 +319,36 @@ START_TEST(test_denials)
 }
 END_TEST
 
+/* Reload: the interface's new visitor limit takes effect at once (no B, relayed again). */
+START_TEST(test_interface_limit_reload)
+{
+	struct conf *next = conf_parse_memory("test.xml", conf_reload_xml, sizeof(conf_reload_xml) - 1,
+					      stderr);
+	struct mip_buf b;
+
+	ck_assert_ptr_nonnull(next);
+	ck_assert_int_eq(conf_check(next, stderr), 0);
+	request(&b, "192.0.2.100", 300, 0, 30, false);
+	send_request(&b, "192.0.2.100");
+	reply(0, 300, KEY_FA);
+	mip_buf_free(&b);
+	ck_assert_uint_eq(fa_visitor_count(fa), 1);
+	ck_assert(fa_iface_busy(fa_iface(fa, (int)if_nametoindex("lo"))));
+	ck_assert(fa_is_busy(fa));                                       /* its only interface */
+
+	fa_reload_apply(conf, next, fa);
+	conf_free(conf);
+	conf = next;
+	ck_assert_uint_eq(fa_iface(fa, (int)if_nametoindex("lo"))->conf->visitor_limit, 5);
+	ck_assert(!fa_iface_busy(fa_iface(fa, (int)if_nametoindex("lo"))));
+	ck_assert(!fa_is_busy(fa));
+	request(&b, "192.0.2.101", 300, 0, 31, false);
+	send_request(&b, "192.0.2.101");
+	ck_assert_int_eq(n_to_ha, 2);                                    /* relayed, not 66 */
+	mip_buf_free(&b);
+}
+END_TEST
+
 static Suite *fa_suite(void)
 {
 	Suite *s = suite_create("fa");
@@ -324,6 +360,7 @@ static Suite *fa_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_mobile_foreign_auth);
 	tcase_add_test(tc, test_denials);
+	tcase_add_test(tc, test_interface_limit_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }
