@@ -303,6 +303,10 @@ static int daemon_start(struct mip_daemon *d)
 		if (!d->fa)
 			return -1;
 		fa_set_home_agent(d->fa, daemon_ha_request, d);
+		/* its replies, like the home agent's, wait for the state commit */
+		fa_hold_replies(d->fa, d->outq);
+		if (state_restore_visitors(d->state, d->fa) < 0)
+			return -1;
 	}
 	/* agent discovery and the foreign agent follow configuration reloads */
 	if ((d->dp_fa && reload_hook_add(NULL, dp_fa_reload_apply, d->dp_fa) < 0) ||

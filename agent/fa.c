@@ -11,6 +11,7 @@
 #include "fa_int.h"
 #include "fa_msg.h"
 #include "log.h"
+#include "outq.h"
 
 const char *fa_ntoa(struct in_addr a, char *buf)
 {
@@ -119,6 +120,7 @@ void fa_busy_check(struct mip_fa *fa)
 void fa_send_to_mn(struct mip_fa *fa, const struct fa_pending *pe, const uint8_t *p, size_t len)
 {
 	struct in_addr dst = pe->src;
+	const uint8_t *mac;
 	char d[INET_ADDRSTRLEN];
 
 	if (dst.s_addr == INADDR_ANY)
@@ -129,8 +131,9 @@ void fa_send_to_mn(struct mip_fa *fa, const struct fa_pending *pe, const uint8_t
 		log_warnx("fa", "cannot build a datagram to %s", fa_ntoa(dst, d));
 		return;
 	}
-	if (fa->io.to_mn(fa->io.ctx, pe->ifindex, pe->have_mac && dst.s_addr != INADDR_BROADCAST ?
-			 pe->mac : NULL, fa->pkt.data, fa->pkt.len) == 0)
+	mac = pe->have_mac && dst.s_addr != INADDR_BROADCAST ? pe->mac : NULL;
+	if ((fa->replies ? outq_send_frame(fa->replies, pe->ifindex, mac, fa->pkt.data, fa->pkt.len) :
+	     fa->io.to_mn(fa->io.ctx, pe->ifindex, mac, fa->pkt.data, fa->pkt.len)) == 0)
 		log_debug("fa", "reply code %u to %s:%u on interface %d", len > 1 ? p[1] : 0,
 			  fa_ntoa(dst, d), pe->sport, pe->ifindex);
 }
@@ -233,6 +236,20 @@ fail:
 void fa_set_io(struct mip_fa *fa, const struct fa_io_ops *io)
 {
 	fa->io = *io;
+}
+
+void fa_hold_replies(struct mip_fa *fa, struct outq *q)
+{
+	q->frame_send = fa->io.to_mn;
+	q->frame_ctx = fa->io.ctx;
+	fa->replies = q;
+}
+
+const char *fa_visitor_ifname(const struct fa_visitor *v)
+{
+	const struct fa_iface *ifc = fa_iface(v->fa, v->ifindex);
+
+	return ifc ? ifc->conf->name : "";
 }
 
 void fa_close(struct mip_fa *fa)

@@ -63,16 +63,17 @@ static const char *const vstate_names[] = {
 	[FA_V_NONE] = "none", [FA_V_ACTIVE] = "active", [FA_V_GONE] = "gone",
 };
 
-enum fa_vevent { FA_VE_ACCEPT, FA_VE_DEREG, FA_VE_EXPIRE, FA_VE_CLEAR };
+enum fa_vevent { FA_VE_ACCEPT, FA_VE_DEREG, FA_VE_EXPIRE, FA_VE_CLEAR, FA_VE_RESTORE };
 static const char *const vevent_names[] = {
 	[FA_VE_ACCEPT] = "accepted", [FA_VE_DEREG] = "deregistered",
-	[FA_VE_EXPIRE] = "expired", [FA_VE_CLEAR] = "cleared",
+	[FA_VE_EXPIRE] = "expired", [FA_VE_CLEAR] = "cleared", [FA_VE_RESTORE] = "restored",
 };
 
 typedef void (*fa_vaction)(struct fa_visitor *v, const struct fa_vupdate *u);
 static void fa_v_install(struct fa_visitor *v, const struct fa_vupdate *u);
 static void fa_v_renew(struct fa_visitor *v, const struct fa_vupdate *u);
 static void fa_v_release(struct fa_visitor *v, const struct fa_vupdate *u);
+static void fa_v_restored(struct fa_visitor *v, const struct fa_vupdate *u);
 
 /* {state, event, action, next state} */
 static const struct {
@@ -82,6 +83,7 @@ static const struct {
 	enum fa_vstate to;
 } vfsm[] = {
 	{ FA_V_NONE, FA_VE_ACCEPT, fa_v_install, FA_V_ACTIVE },
+	{ FA_V_NONE, FA_VE_RESTORE, fa_v_restored, FA_V_ACTIVE },
 	{ FA_V_ACTIVE, FA_VE_ACCEPT, fa_v_renew, FA_V_ACTIVE },
 	{ FA_V_ACTIVE, FA_VE_DEREG, fa_v_release, FA_V_GONE },
 	{ FA_V_ACTIVE, FA_VE_EXPIRE, fa_v_release, FA_V_GONE },
@@ -330,8 +332,8 @@ static void fa_v_renew(struct fa_visitor *v, const struct fa_vupdate *u)
 	if (changed)
 		fa_visitor_announce(v, MIP_EV_VISITOR_REMOVED);
 	fa_v_fill(v, u);
-	if (changed)
-		fa_visitor_announce(v, MIP_EV_VISITOR_ADDED);
+	/* the state store keeps the new lifetime either way */
+	fa_visitor_announce(v, changed ? MIP_EV_VISITOR_ADDED : MIP_EV_VISITOR_RENEWED);
 }
 
 static void fa_v_release(struct fa_visitor *v, const struct fa_vupdate *u)
@@ -349,28 +351,93 @@ static void fa_v_release(struct fa_visitor *v, const struct fa_vupdate *u)
 	free(v);
 }
 
+/* A new entry in state NONE, in the list; NULL (logged) without memory. */
+static struct fa_visitor *fa_visitor_new(struct mip_fa *fa, struct in_addr hoa, struct in_addr ha,
+					 int ifindex)
+{
+	struct fa_visitor *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		log_warnx("fa", "out of memory: visitor not recorded");
+		return NULL;
+	}
+	v->fa = fa;
+	v->hoa = hoa;
+	v->ha = ha;
+	v->ifindex = ifindex;
+	v->state = FA_V_NONE;
+	timer_init(&v->expiry, fa_visitor_expired);
+	RB_INSERT(fa_vtree, &fa->visitors, v);
+	fa->n_visitors++;
+	fa_iface_visitors(fa, v->ifindex, 1);
+	return v;
+}
+
 void fa_visitor_accept(struct mip_fa *fa, const struct fa_vupdate *u)
 {
 	const struct fa_pending *p = u->p;
 	struct fa_visitor *v = fa_visitor_find(fa, u->hoa, u->ha, p->ifindex);
 
-	if (!v) {
-		v = calloc(1, sizeof(*v));
-		if (!v) {
-			log_warnx("fa", "out of memory: visitor not recorded");
-			return;
-		}
-		v->fa = fa;
-		v->hoa = u->hoa;
-		v->ha = u->ha;
-		v->ifindex = p->ifindex;
-		v->state = FA_V_NONE;
-		timer_init(&v->expiry, fa_visitor_expired);
-		RB_INSERT(fa_vtree, &fa->visitors, v);
-		fa->n_visitors++;
-		fa_iface_visitors(fa, v->ifindex, 1);
-	}
+	if (!v && !(v = fa_visitor_new(fa, u->hoa, u->ha, p->ifindex)))
+		return;
 	fa_visitor_event(v, FA_VE_ACCEPT, u);
+}
+
+static void fa_v_restored(struct fa_visitor *v, const struct fa_vupdate *u)
+{
+	char h[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
+
+	(void)u;
+	log_info("fa", "visitor %s care-of %s restored, %u s of %u left", fa_ntoa(v->hoa, h),
+		 fa_ntoa(v->coa, c), fa_visitor_remaining(v, v->fa->mono_now()), v->lifetime);
+	fa_visitor_announce(v, MIP_EV_VISITOR_ADDED);
+}
+
+int fa_visitor_restore(struct mip_fa *fa, const struct fa_saved *s)
+{
+	const struct fa_iface *ifc = NULL;
+	struct fa_visitor *v;
+	uint64_t now = fa->mono_now(), used;
+	char h[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < fa->n_ifs && !ifc; i++)
+		if (!strcmp(fa->ifs[i].conf->name, s->ifname))
+			ifc = &fa->ifs[i];
+	if (!ifc) {
+		log_info("fa", "stored visitor %s not restored: %s is not a foreign agent interface "
+			 "any more", fa_ntoa(s->hoa, h), s->ifname);
+		return -1;
+	}
+	if (fa_visitor_find(fa, s->hoa, s->ha, ifc->ifindex) ||
+	    !(v = fa_visitor_new(fa, s->hoa, s->ha, ifc->ifindex)))
+		return -1;
+	v->coa = s->coa;
+	v->src = s->src;
+	v->sport = s->sport;
+	memcpy(v->mac, s->mac, sizeof(v->mac));
+	v->have_mac = s->have_mac;
+	v->flags = s->flags;
+	v->edeliv = s->edeliv;
+	v->local = s->local;
+	v->id = s->id;
+	v->requested = s->requested;
+	v->lifetime = s->lifetime;
+	v->granted_ms = now;
+	if (s->lifetime != MIP_LIFETIME_INFINITE) {
+		/* granted as long before now as its lifetime has run */
+		used = (uint64_t)s->lifetime * 1000 > s->remaining_ms ?
+		       (uint64_t)s->lifetime * 1000 - s->remaining_ms : 0;
+		v->granted_ms = now > used ? now - used : 0;
+		if (timer_schedule(fa->timers, &v->expiry, now + s->remaining_ms) < 0) {
+			RB_REMOVE(fa_vtree, &fa->visitors, v);
+			fa->n_visitors--;
+			fa_iface_visitors(fa, v->ifindex, -1);
+			free(v);
+			return -1;
+		}
+	}
+	fa_visitor_event(v, FA_VE_RESTORE, NULL);
+	return 0;
 }
 
 void fa_visitor_dereg(struct mip_fa *fa, struct in_addr hoa, struct in_addr ha, int ifindex)

@@ -41,6 +41,7 @@ const char *notify_event_name(enum mip_event_type t)
 	case MIP_EV_SEC_VIOLATION: return "security-violation";
 	case MIP_EV_VISITOR_ADDED: return "visitor-added";
 	case MIP_EV_VISITOR_REMOVED: return "visitor-removed";
+	case MIP_EV_VISITOR_RENEWED: return "visitor-renewed";
 	}
 	return "unknown";
 }
@@ -64,7 +65,8 @@ static void notify_log(const struct mip_event *ev)
 
 	/* re-registrations are the hot path: format nothing for a line that
 	 * will not be written */
-	if (ev->type == MIP_EV_BINDING_RENEWED && !log_debug_enabled("bind"))
+	if ((ev->type == MIP_EV_BINDING_RENEWED && !log_debug_enabled("bind")) ||
+	    (ev->type == MIP_EV_VISITOR_RENEWED && !log_debug_enabled("fa")))
 		return;
 	inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
@@ -73,7 +75,8 @@ static void notify_log(const struct mip_event *ev)
 		log_flood(LOG_LVL_WARN, "sec", "security violation from %s for %s: %s (SPI %u, id "
 			  "%016llx)", peer, hoa, notify_violation_name(ev->reason), ev->spi,
 			  (unsigned long long)ev->id);
-	else if (ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED)
+	else if (ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED ||
+		 ev->type == MIP_EV_VISITOR_RENEWED)
 		log_debug("fa", "%s %s care-of %s lifetime %u", notify_event_name(ev->type), hoa, coa,
 			  ev->lifetime);
 	else if (ev->type == MIP_EV_BINDING_RENEWED)

@@ -79,15 +79,15 @@ static void sec_event(const struct mip_event *ev, void *arg)
 {
 	struct mip_sec *s = arg;
 	uint64_t now = mip_now_ms(), until;
+	bool visitor = ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_RENEWED;
 
-	if (ev->type != MIP_EV_BINDING_ADDED && ev->type != MIP_EV_BINDING_RENEWED &&
-	    ev->type != MIP_EV_VISITOR_ADDED)
+	if (ev->type != MIP_EV_BINDING_ADDED && ev->type != MIP_EV_BINDING_RENEWED && !visitor)
 		return;
 	until = ev->lifetime == MIP_LIFETIME_INFINITE ? UINT64_MAX :
 		now + (uint64_t)ev->lifetime * 1000 + SEC_TRUST_SLACK_MS;
 	if (ev->peer.s_addr != INADDR_ANY)
 		rl_trust(s->rl, ev->peer, until);
-	if (ev->type == MIP_EV_VISITOR_ADDED && ev->ha.s_addr != INADDR_ANY)
+	if (visitor && ev->ha.s_addr != INADDR_ANY)
 		rl_trust(s->rl, ev->ha, until);
 }
 

@@ -1,4 +1,5 @@
-/* Durable binding state in SQLite (see state.h). */
+/* Durable binding and visitor state in SQLite (see state.h); the visitor
+ * rows are state_visitor.c's. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "state.h"
+#include "state_int.h"
 
 /* Upserts wait in memory until the end of the turn (or a deletion) and go
  * to SQLite as multi-row statements of 64, 32, ... 1 rows: SQLite's cost per
@@ -28,6 +30,7 @@ struct mip_state {
 	sqlite3 *db;
 	sqlite3_stmt *upsert[ST_BATCH_LOG2 + 1];        /* [k]: 2^k rows, prepared when first used */
 	sqlite3_stmt *del, *del_all;
+	struct st_visitors *vis;        /* the visitor table's statements */
 	int lock_fd;
 	bool in_txn;
 	bool restoring;
@@ -72,6 +75,8 @@ static void st_close_db(struct mip_state *st)
 	st->n_rows = 0;
 	sqlite3_finalize(st->del);
 	sqlite3_finalize(st->del_all);
+	st_visitors_close(st->vis);
+	st->vis = NULL;
 	sqlite3_close(st->db);
 	st->del = st->del_all = NULL;
 	st->db = NULL;
@@ -97,6 +102,29 @@ static sqlite3_stmt *st_upsert_stmt(struct mip_state *st, unsigned k)
 		return NULL;
 	}
 	return st->upsert[k];
+}
+
+static int st_set_version(struct mip_state *st)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d;", MIP_STATE_VERSION);
+	return st_exec(st, sql);
+}
+
+/* Format 1 held only the home agent's bindings: add the (empty) visitor
+ * table, in one transaction with the version. */
+static int st_migrate_1(struct mip_state *st)
+{
+	log_info("state", "%s: state format version 1 migrated to %d (the foreign agent's visitors "
+		 "are kept too)", st->path, MIP_STATE_VERSION);
+	if (st_exec(st, "BEGIN;") < 0)
+		return -1;
+	if (st_exec(st, st_visitor_schema) < 0 || st_set_version(st) < 0) {
+		st_exec(st, "ROLLBACK;");
+		return -1;
+	}
+	return st_exec(st, "COMMIT;");
 }
 
 /* Check the file is ours and sound; returns 0, or -1 to set it aside. */
@@ -128,11 +156,14 @@ static int st_validate(struct mip_state *st, bool power_loss_safe)
 	sqlite3_finalize(q);
 	if (version == 0) {
 		/* new file (or pre-versioned): create the schema */
-		if (st_exec(st, schema) < 0 || st_exec(st, "PRAGMA user_version=1;") < 0)
+		if (st_exec(st, schema) < 0 || st_exec(st, st_visitor_schema) < 0 || st_set_version(st) < 0)
+			return -1;
+	} else if (version == 1) {
+		if (st_migrate_1(st) < 0)
 			return -1;
 	} else if (version != MIP_STATE_VERSION) {
 		log_warnx("state", "%s: state format version %d is not supported (this mipagent "
-			  "reads version %d)", st->path, version, MIP_STATE_VERSION);
+			  "reads versions 1 to %d)", st->path, version, MIP_STATE_VERSION);
 		return -1;
 	}
 	/* the one-row upsert now: it checks the table is the one we write */
@@ -143,7 +174,8 @@ static int st_validate(struct mip_state *st, bool power_loss_safe)
 		log_warnx("state", "%s: %s", st->path, sqlite3_errmsg(st->db));
 		return -1;
 	}
-	return 0;
+	st->vis = st_visitors_open(st->db, st->path);
+	return st->vis ? 0 : -1;
 }
 
 /* Keep an unusable store for inspection and start a fresh one. */
@@ -291,6 +323,12 @@ static void st_write(const struct mip_event *ev, void *arg)
 	case MIP_EV_BINDING_REMOVED:
 	case MIP_EV_BINDING_EXPIRED:
 		break;
+	case MIP_EV_VISITOR_ADDED:
+	case MIP_EV_VISITOR_RENEWED:
+	case MIP_EV_VISITOR_REMOVED:
+		st_begin(st);
+		st_visitors_write(st->vis, ev, wall_ms());
+		return;
 	default:
 		return;
 	}
@@ -366,6 +404,21 @@ int state_restore(struct mip_state *st, struct mip_ha *ha)
 	state_commit(st);
 	log_info("state", "restored %d binding(s), dropped %d expired or no longer configured", n,
 		 dropped);
+	return n;
+}
+
+int state_restore_visitors(struct mip_state *st, struct mip_fa *fa)
+{
+	int n, dropped;
+
+	st->restoring = true;
+	st_begin(st);
+	n = st_visitors_restore(st->vis, fa, wall_ms, &dropped);
+	st->restoring = false;
+	state_commit(st);
+	if (n >= 0)
+		log_info("state", "restored %d visitor(s), dropped %d expired or no longer on a foreign "
+			 "agent interface", n, dropped);
 	return n;
 }
 

@@ -764,6 +764,7 @@ static void xfrm_event(const struct mip_event *ev, void *arg)
 		xb_update(x, &key, ev->flags, ev->type == MIP_EV_BINDING_REMOVED ||
 			  ev->type == MIP_EV_BINDING_EXPIRED);
 		break;
+	case MIP_EV_VISITOR_RENEWED:    /* nothing the policies depend on changed */
 	case MIP_EV_SEC_VIOLATION:
 		break;
 	}

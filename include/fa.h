@@ -2,10 +2,13 @@
  * Registration Requests from mobile nodes on its interfaces to their home
  * agents and the replies back, after the validity checks in the RFC's order;
  * keeps the pending registrations and the visitor list, and announces
- * visitors to the data plane (MIP_EV_VISITOR_ADDED / _REMOVED).
+ * visitors to the data plane (MIP_EV_VISITOR_ADDED / _REMOVED; a renewal
+ * that changes nothing the data plane uses is MIP_EV_VISITOR_RENEWED, for
+ * the durable state).
  *
  * Pending entry states:  RELAYED --reply/timeout/icmp/clear--> (freed)
  * Visitor entry states:  NONE --accepted--> ACTIVE --accepted--> ACTIVE
+ *                        NONE --restored--> ACTIVE (from the state store)
  *                        ACTIVE --deregistered/expired/cleared--> GONE (freed)
  * (the transition tables are in fa_table.c; every transition is logged with
  * the state names). */
@@ -25,6 +28,7 @@
 struct ev_loop;
 struct adv;
 struct mip_fa;
+struct outq;
 
 #define FA_NAI_MAX 255
 
@@ -107,6 +111,30 @@ void fa_handle_request(struct mip_fa *fa, const uint8_t *p, size_t len, const st
 void fa_handle_reply(struct mip_fa *fa, const uint8_t *p, size_t len, const struct mip_pkt_info *pi);
 /** Read the ICMP errors queued on the port-434 socket (IP_RECVERR). */
 void fa_handle_errors(struct mip_fa *fa);
+
+/** Hold the replies to mobile nodes in @q until the end of the loop turn,
+ *  when the state that accepts them has been committed (outq.h). */
+void fa_hold_replies(struct mip_fa *fa, struct outq *q);
+
+/* A visitor as the state store keeps it (the interface by name: its index
+ * may differ after a restart). */
+struct fa_saved {
+	struct in_addr hoa, ha, coa, src, local;
+	const char *ifname;
+	uint16_t sport;
+	uint8_t mac[6];
+	bool have_mac;
+	uint8_t flags;
+	bool edeliv;
+	uint64_t id;
+	uint16_t requested, lifetime;
+	uint64_t remaining_ms;          /* unused when the lifetime is infinite */
+};
+/** Re-create a stored visitor (announced, so the data plane follows);
+ *  -1 (logged) when its interface is no longer one of ours or it exists. */
+int fa_visitor_restore(struct mip_fa *fa, const struct fa_saved *s);
+/** The configured name of @v's interface. */
+const char *fa_visitor_ifname(const struct fa_visitor *v);
 
 /** Visitors in key order: the first, and the first after a key (GETNEXT). */
 const struct fa_visitor *fa_visitor_first(const struct mip_fa *fa);

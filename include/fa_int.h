@@ -52,6 +52,7 @@ struct mip_fa {
 	size_t n_visitors;
 	struct fa_link *link;
 	struct fa_io_ops io;
+	struct outq *replies;           /* where io.to_mn holds replies (fa_hold_replies()), or NULL */
 	struct mip_buf out;             /* registration message being built */
 	struct mip_buf pkt;             /* IPv4 datagram to a mobile node */
 	void (*ha_fn)(void *arg, const uint8_t *p, size_t len, const struct mip_pkt_info *pi);

@@ -15,6 +15,7 @@ enum mip_event_type {
 	MIP_EV_SEC_VIOLATION,       /* security violation (mipSecViolationTable) */
 	MIP_EV_VISITOR_ADDED,       /* foreign agent visitor list entry added or changed (fa.h) */
 	MIP_EV_VISITOR_REMOVED,     /* visitor list entry removed */
+	MIP_EV_VISITOR_RENEWED,     /* re-registration that changed only the lifetime or id */
 };
 
 /* mipSecRecentViolationReason values (RFC 2006) */

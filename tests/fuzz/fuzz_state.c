@@ -1,9 +1,10 @@
 /* libFuzzer harness: the state store reader.  Each input is written as
  * state.db in a private temporary directory; state_open() must either use
- * it or set it aside, and state_restore() must re-create only bindings of
+ * it or set it aside, state_restore() must re-create only bindings of
  * configured nodes into an in-memory home agent (no sockets: its sends are
- * counted, never made). */
-/* fuzz-sources: agent/state.c agent/ha.c agent/binding.c agent/node.c agent/notify.c agent/timer.c agent/conf_parse.c agent/conf_check.c agent/auth.c agent/wire.c agent/buf.c agent/log.c agent/counters.c agent/net.c */
+ * counted, never made), and state_restore_visitors() only visitors on the
+ * foreign agent's interface ("lo") with no more lifetime than granted. */
+/* fuzz-sources: agent/state.c agent/state_visitor.c agent/fa.c agent/fa_table.c agent/fa_req.c agent/fa_reply.c agent/fa_msg.c agent/fa_link.c agent/outq.c agent/adv.c agent/adv_wire.c agent/ifaddr.c agent/event.c agent/ha.c agent/binding.c agent/node.c agent/notify.c agent/timer.c agent/conf_parse.c agent/conf_check.c agent/auth.c agent/wire.c agent/buf.c agent/log.c agent/counters.c agent/net.c */
 /* fuzz-pkg: sqlite3 libxml-2.0 libcrypto */
 #include "config.h"
 #include <dirent.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf.h"
+#include "event.h"
+#include "fa.h"
 #include "ha.h"
 #include "log.h"
 #include "state.h"
@@ -24,7 +27,9 @@ static const char conf_xml[] =
 	"<mipagent><home-agent address=\"192.0.2.1\" home-network=\"192.0.2.0/24\" max-bindings=\"4\">"
 	"<mobile-node first=\"192.0.2.20\" last=\"192.0.2.79\">"
 	"<security-association spi=\"256\" key=\"00112233445566778899aabbccddeeff\"/>"
-	"</mobile-node></home-agent></mipagent>";
+	"</mobile-node></home-agent>"
+	"<foreign-agent><interface name=\"lo\"><care-of-address address=\"203.0.113.1\"/></interface>"
+	"</foreign-agent></mipagent>";
 
 static char dir[64];
 static struct conf *conf;
@@ -77,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mip_io_ops io = { .send = no_send };
 	struct timer_heap timers = { 0 };
+	struct ev_loop loop;
+	struct mip_fa *fa;
 	struct mip_state *st;
 	struct mip_ha ha;
 	char path[128];
@@ -101,7 +108,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!conf_find_node(&conf->ha, b->node->hoa))
 				abort();
 		ha_free(&ha);
-		state_close(st);
+		if (ev_init(&loop) < 0 || !(fa = fa_open(conf, &loop, -1, NULL)))
+			abort();
+		n = state_restore_visitors(st, fa);
+		if (n >= 0 && (size_t)n != fa_visitor_count(fa))
+			abort();
+		for (const struct fa_visitor *v = fa_visitor_first(fa); v;
+		     v = fa_visitor_next(fa, v->hoa, v->ha, v->ifindex))
+			if (!fa_is_fa_interface(fa, v->ifindex) || v->lifetime == 0 ||
+			    fa_visitor_remaining(v, mip_now_ms()) > v->lifetime)
+				abort();
+		state_close(st);        /* before the visitors go: they stay stored */
+		fa_close(fa);
+		ev_free(&loop);
 	}
 	timer_heap_free(&timers);
 	empty_dir();

@@ -19,6 +19,7 @@ import ctypes
 import hashlib
 import hmac
 import json
+import math
 import os
 import shutil
 import signal
@@ -405,6 +406,58 @@ class Lab:
                 return None, None
         finally:
             s.close()
+
+
+# ---------------------------------------------------------------- kill -9 checks
+
+def verify_restored(hist, table, t_kill, t0, t1):
+    """After kill -9 at @t_kill and a restart: every binding (or visitor)
+    whose acceptance was seen (and has not expired) is back with its care-of
+    address and remaining lifetime (+-1 s); nothing else is there but a
+    request that got no reply before the kill (it may have been committed
+    just before).  @hist: home address -> the requests sent for it, in order
+    (id, coa, lifetime, t_send, t_recv, code); @table: home address -> the
+    entry listed between @t0 and @t1 (coa, id, lifetime, remaining as ints).
+    Returns (how many had to be back, problems)."""
+    table = dict(table)
+    problems = []
+    must = 0
+    for hoa, recs in hist.items():
+        la = max([i for i, r in enumerate(recs) if r["code"] == 0], default=-1)
+        cands = ([recs[la]] if la >= 0 else []) + [r for r in recs[la + 1:] if r["t_recv"] is None]
+        b = table.pop(hoa, None)
+        # a later request without reply may have replaced it, and expired since
+        replaced_gone = any(t_kill + r["lifetime"] <= t1 + 1 for r in cands[1 if la >= 0 else 0:])
+        if la >= 0 and recs[la]["t_send"] + recs[la]["lifetime"] > t1 + 1 and not replaced_gone:
+            must += 1
+            if b is None:
+                problems.append("%s: accepted entry (coa %s, lifetime %d) lost" %
+                                (hoa, recs[la]["coa"], recs[la]["lifetime"]))
+                continue
+        if b is None:
+            continue
+        c = [r for r in cands if r["id"] == b["id"]]
+        if not c:
+            problems.append("%s: restored entry %s matches no request that may have been "
+                            "committed" % (hoa, b))
+            continue
+        c = c[0]
+        granted_last = c["t_recv"] if c["t_recv"] is not None else t_kill
+        # the true remaining time lies in [lo, hi]; the daemon shows it rounded up
+        # to whole seconds; +-1 s of that is accepted
+        lo = math.floor(c["lifetime"] - (t1 - c["t_send"])) - 1
+        hi = math.ceil(c["lifetime"] - (t0 - granted_last)) + 1
+        if b["coa"] != c["coa"] or b["lifetime"] != c["lifetime"] or not lo <= b["remaining"] <= hi:
+            problems.append("%s: restored %s/%ds remaining %d, expected %s/%ds remaining %d-%d "
+                            "(sent %.3f, reply %s, kill %.3f, listed %.3f-%.3f)"
+                            % (hoa, b["coa"], b["lifetime"], b["remaining"], c["coa"],
+                               c["lifetime"], lo, hi, c["t_send"],
+                               "%.3f" % c["t_recv"] if c["t_recv"] else "none", t_kill, t0, t1))
+    for hoa, b in table.items():
+        if hoa not in hist:
+            continue
+        problems.append("%s: unexpected entry %s" % (hoa, b))
+    return must, problems
 
 
 # ---------------------------------------------------------------- test runner

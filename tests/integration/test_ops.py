@@ -15,7 +15,6 @@ MIPOPS_ROUNDS sets the number of kill -9 rounds, default 4).
 Prints "PASS name" / "FAIL name: reason" per case and "N passed, M failed".
 """
 import json
-import math
 import os
 import random
 import re
@@ -32,7 +31,7 @@ import xml.etree.ElementTree as ET
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mipnet import (CCOA, HA_ADDR, Lab, Runner, build_request, check, ntp_now,  # noqa: E402
-                    parse_reply, run)
+                    parse_reply, run, verify_restored)
 
 K = "00112233445566778899aabbccddeeff"        # the storm range, SPI 256
 KB = bytes.fromhex(K)
@@ -257,52 +256,6 @@ class Storm(threading.Thread):
             self.sock.close()
 
 
-def verify_restored(hist, table, t_kill, t0, t1):
-    """Every binding whose acceptance was seen (and has not expired) is back
-    with its care-of address and remaining lifetime (+-1 s); nothing else is
-    there but a request that got no reply before the kill (it may have been
-    committed just before).  @table was listed between @t0 and @t1."""
-    table = dict(table)
-    problems = []
-    must = 0
-    for hoa, recs in hist.items():
-        la = max([i for i, r in enumerate(recs) if r["code"] == 0], default=-1)
-        cands = ([recs[la]] if la >= 0 else []) + [r for r in recs[la + 1:] if r["t_recv"] is None]
-        b = table.pop(hoa, None)
-        # a later request without reply may have replaced it, and expired since
-        replaced_gone = any(t_kill + r["lifetime"] <= t1 + 1 for r in cands[1 if la >= 0 else 0:])
-        if la >= 0 and recs[la]["t_send"] + recs[la]["lifetime"] > t1 + 1 and not replaced_gone:
-            must += 1
-            if b is None:
-                problems.append("%s: accepted binding (coa %s, lifetime %d) lost" %
-                                (hoa, recs[la]["coa"], recs[la]["lifetime"]))
-                continue
-        if b is None:
-            continue
-        c = [r for r in cands if r["id"] == b["id"]]
-        if not c:
-            problems.append("%s: restored binding %s matches no request that may have been "
-                            "committed" % (hoa, b))
-            continue
-        c = c[0]
-        granted_last = c["t_recv"] if c["t_recv"] is not None else t_kill
-        # the true remaining time lies in [lo, hi]; the daemon shows it rounded up
-        # to whole seconds; +-1 s of that is accepted
-        lo = math.floor(c["lifetime"] - (t1 - c["t_send"])) - 1
-        hi = math.ceil(c["lifetime"] - (t0 - granted_last)) + 1
-        if b["coa"] != c["coa"] or b["lifetime"] != c["lifetime"] or not lo <= b["remaining"] <= hi:
-            problems.append("%s: restored %s/%ds remaining %d, expected %s/%ds remaining %d-%d "
-                            "(sent %.3f, reply %s, kill %.3f, listed %.3f-%.3f)"
-                            % (hoa, b["coa"], b["lifetime"], b["remaining"], c["coa"],
-                               c["lifetime"], lo, hi, c["t_send"],
-                               "%.3f" % c["t_recv"] if c["t_recv"] else "none", t_kill, t0, t1))
-    for hoa, b in table.items():
-        if not hoa.startswith("192.0.2.") or not STORM_FIRST <= int(hoa.split(".")[3]) < STORM_FIRST + STORM_N:
-            continue
-        problems.append("%s: unexpected binding %s" % (hoa, b))
-    return must, problems
-
-
 def t_kill9_storm():
     agent = Agent("storm")
     agent.write(ha_body())
@@ -415,7 +368,36 @@ def t_newer_version_store():
     c.close()
     check(lab.bindings() == [], "bindings from a version 99 store")
     c = sqlite3.connect(db)
-    check(c.execute("PRAGMA user_version").fetchone()[0] == 1, "the new store is not version 1")
+    check(c.execute("PRAGMA user_version").fetchone()[0] == 2, "the new store is not version 2")
+    c.close()
+    check(agent.term() == 0, "SIGTERM exit status")
+
+
+def t_version1_store():
+    """A store of format 1 (bindings only, before the visitors) is migrated in place."""
+    agent = Agent("version1")
+    agent.write(ha_body())
+    os.makedirs(agent.state, exist_ok=True)
+    db = os.path.join(agent.state, "state.db")
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE binding (hoa INTEGER NOT NULL, coa INTEGER NOT NULL, src INTEGER NOT NULL,"
+              " sport INTEGER NOT NULL, id INTEGER NOT NULL, flags INTEGER NOT NULL,"
+              " lifetime INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+              " PRIMARY KEY (hoa, coa)) WITHOUT ROWID")
+    c.execute("INSERT INTO binding VALUES (3221226214, 3405803786, 3405803786, 434, 5, 0, 300, ?)",
+              (int(time.time() * 1000) + 200000,))         # 192.0.2.230, 200 s left
+    c.execute("PRAGMA user_version=1")
+    c.commit()
+    c.close()
+    agent.start()
+    check(re.search(r"state format version 1 migrated to 2", agent.since()), "migration not logged: %s" %
+          agent.tail())
+    b = bindings_by_hoa().get("192.0.2.230")
+    check(b and b["coa"] == "203.0.113.10" and 198 <= b["remaining"] <= 201, "binding after migration: %s" % b)
+    check(aside_files(agent) == [], "a version 1 store was set aside")
+    c = sqlite3.connect(db)
+    check(c.execute("PRAGMA user_version").fetchone()[0] == 2, "the store is not version 2")
+    check(c.execute("SELECT count(*) FROM visitor").fetchone()[0] == 0, "no visitor table")
     c.close()
     check(agent.term() == 0, "SIGTERM exit status")
 
@@ -950,6 +932,7 @@ CASES = [
     ("kill9_storm", t_kill9_storm),
     ("corrupt_store", t_corrupt_store),
     ("newer_version_store", t_newer_version_store),
+    ("version1_store", t_version1_store),
     ("mipagentstat_views", with_agent("stat", t_mipagentstat_views, make_stat_agent)),
     ("mipagentconfig_sa", with_agent("config", t_mipagentconfig_sa, make_cfg_agent)),
     ("mipagentconfig_nodes", with_agent("config", t_mipagentconfig_nodes, make_cfg_agent)),
