@@ -428,7 +428,7 @@ static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
 	c->encap = encap;
 	c->flags = ev->flags;
 	c->seq = ++dp->seq;
-	if (dp_coa_up(dp, n, c) == 0 && dp_route_update(dp, n) == 0) {
+	if (dp_coa_up(dp, n, c) == 0 && dp_route_update(dp, n) == 0 && log_info_enabled()) {
 		if (first)
 			log_info("dp", "intercepting %s: tunnelled to %s (%s)", ntoa(n->hoa, h),
 				 ntoa(c->coa, a), dp_encap_name(encap));

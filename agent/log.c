@@ -33,6 +33,11 @@ void log_set_filter(const char *tokens)
 		snprintf(log_filter, sizeof(log_filter), ",%s,", tokens);
 }
 
+bool log_info_enabled(void)
+{
+	return log_level >= LOG_LVL_INFO;
+}
+
 bool log_debug_enabled(const char *sub)
 {
 	char key[40];

@@ -63,10 +63,12 @@ static void notify_log(const struct mip_event *ev)
 {
 	char hoa[INET_ADDRSTRLEN], coa[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
 
-	/* re-registrations are the hot path: format nothing for a line that
-	 * will not be written */
+	/* registrations are the hot path (and a restart announces every
+	 * binding): format nothing for a line that will not be written */
 	if ((ev->type == MIP_EV_BINDING_RENEWED && !log_debug_enabled("bind")) ||
-	    (ev->type == MIP_EV_VISITOR_RENEWED && !log_debug_enabled("fa")))
+	    ((ev->type == MIP_EV_VISITOR_ADDED || ev->type == MIP_EV_VISITOR_REMOVED ||
+	      ev->type == MIP_EV_VISITOR_RENEWED) && !log_debug_enabled("fa")) ||
+	    (ev->type != MIP_EV_SEC_VIOLATION && !log_info_enabled()))
 		return;
 	inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));

@@ -22,6 +22,8 @@ void log_info(const char *sub, const char *fmt, ...) __attribute__((format(print
 void log_debug(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_err(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool log_debug_enabled(const char *sub);
+/* Whether log_info() writes: to skip formatting arguments for nothing. */
+bool log_info_enabled(void);
 
 /* Lines a stranger can cause at will (security violations, denials, rate
  * limiting): all of them share one token bucket, so a flood cannot become a
