@@ -288,6 +288,8 @@ static int daemon_start(struct mip_daemon *d)
 	d->dp = dp_open(d->conf, &d->loop);
 	if (!d->dp)
 		return -1;
+	if (d->ha_up)
+		dp_serve_bindings(d->dp, &d->ha.nodes);
 	if (d->conf->fa.enabled && !(d->dp_fa = dp_fa_open(d->conf, &d->loop)))
 		return -1;
 	if (!(d->sec = sec_open(d)))       /* before the restore: IPsec policies of bindings */

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "encap.h"
 #include "arp.h"
+#include "binding.h"
 #include "counters.h"
 #include "dp.h"
 #include "event.h"
@@ -72,6 +73,7 @@ struct dp {
 	struct dp_tree nodes;
 	struct conf_prefix *vnets;      /* virtual networks routed into the engine (dp_vnets_route) */
 	size_t n_vnets;
+	const struct node_table *ha_nodes; /* their nodes' bindings, asked by the engine (dp_hops) */
 	uint64_t seq;
 	bool listening;
 	struct ev_io bcast;             /* broadcasts on the home link (§4.3), fd -1: none */
@@ -395,15 +397,68 @@ static struct dp_coa *dp_coa_find(struct dp_node *n, struct in_addr coa)
 	return c;
 }
 
+/* ---- virtual home networks: the engine asks the binding list itself
+ *
+ * A node of a virtual network routed into the engine (dp_vnets_route) gets
+ * no state here nor forward entry and filter in the engine: the engine
+ * asks for its tunnels and checks what comes back from them against the
+ * home agent's bindings (utun_resolver); only the care-of addresses' path-MTU
+ * state is held, per binding.  Nodes with a dp_node (on a network routed
+ * before a reload, say) keep their entries, which the engine finds first. */
+
+static bool dp_resolving(const struct dp *dp)
+{
+	return dp->ha_nodes && dp->utun && dp->backend == DP_BACKEND_USERSPACE;
+}
+
+static unsigned dp_hops(void *arg, struct in_addr dst, struct utun_hop *hops, unsigned max)
+{
+	const struct dp *dp = arg;
+	const struct mip_node *n;
+	unsigned k = 0;
+
+	if (!dp_vnet_routed(dp, dst) || !(n = node_find(dp->ha_nodes, dst)))
+		return 0;
+	for (const struct mip_binding *b = n->bindings; b && k < max; b = b->next)
+		hops[k++] = (struct utun_hop){ .local = dp->local, .remote = b->coa, .encap = encap_of(b->flags) };
+	return k;
+}
+
+/* Reverse tunnelling (RFC 3024) and a co-located node's own tunnel: from a
+ * care-of address the node is registered at, with the node as inner source. */
+static bool dp_accepts(void *arg, struct in_addr remote, struct in_addr local, struct in_addr src)
+{
+	const struct dp *dp = arg;
+	const struct mip_node *n;
+
+	return local.s_addr == dp->local.s_addr && dp_vnet_routed(dp, src) &&
+	       (n = node_find(dp->ha_nodes, src)) && binding_find(n, remote);
+}
+
+void dp_serve_bindings(struct dp *dp, const struct node_table *nodes)
+{
+	struct utun_resolver r = { .hops = dp_hops, .accepts = dp_accepts, .arg = dp };
+
+	dp->ha_nodes = nodes;
+	if (dp_resolving(dp))
+		utun_set_resolver(dp->utun, &r);
+}
+
 static void dp_binding_up(struct dp *dp, const struct mip_event *ev)
 {
-	struct dp_node *n = dp_node_get(dp, ev->hoa);
+	struct dp_node *n = dp_node_find(dp, ev->hoa);
 	enum dp_encap encap = encap_of(ev->flags);
 	char h[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 	struct dp_coa *c;
 	bool first;
 
-	if (!n)
+	if (!n && dp_resolving(dp) && dp_vnet_routed(dp, ev->hoa)) {
+		if (ev->type == MIP_EV_BINDING_ADDED && utun_peer_hold(dp->utun, ev->coa) < 0)
+			log_warnx("dp", "out of memory: %s not tunnelled to %s", ntoa(ev->hoa, h),
+				  ntoa(ev->coa, a));
+		return;
+	}
+	if (!n && !(n = dp_node_get(dp, ev->hoa)))
 		return;
 	first = !n->coas && !timer_pending(&n->idle);
 	timer_cancel(&dp->loop->timers, &n->idle);
@@ -448,8 +503,11 @@ static void dp_binding_down(struct dp *dp, const struct mip_event *ev)
 	struct dp_node *n = dp_node_find(dp, ev->hoa);
 	struct dp_coa **pp, *c;
 
-	if (!n)
+	if (!n) {
+		if (dp_resolving(dp))
+			utun_peer_release(dp->utun, ev->coa);
 		return;
+	}
 	for (pp = &n->coas; (c = *pp); pp = &c->next)
 		if (c->coa.s_addr == ev->coa.s_addr)
 			break;

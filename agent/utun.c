@@ -144,6 +144,28 @@ static void send_tunnel(struct utun *u, const struct tunnel *t, uint8_t *p, size
 	u->st.encap_bytes += len;
 }
 
+#define UTUN_RESOLVED_MAX 16
+
+unsigned utun_resolved_send(struct utun *u, uint8_t *p, size_t len)
+{
+	struct utun_hop hops[UTUN_RESOLVED_MAX];
+	unsigned n, sent = 0;
+
+	if (!u->resolver.hops)
+		return 0;
+	n = u->resolver.hops(u->resolver.arg, ip_dst(p), hops, UTUN_RESOLVED_MAX);
+	for (unsigned j = 0; j < n; j++) {
+		struct tunnel t = { .local = hops[j].local, .remote = hops[j].remote, .encap = hops[j].encap,
+				    .peer = utun_peer_find(u, hops[j].remote) };
+
+		if (!t.peer)
+			continue;
+		send_tunnel(u, &t, p, len);
+		sent++;
+	}
+	return sent;
+}
+
 /* A datagram the kernel routed into the TUN device.  Its TTL was already
  * decremented by that forwarding (RFC 2003 3.1: decrement when tunnelling is
  * part of forwarding), and locally sent datagrams keep theirs, so the TTL is
@@ -171,6 +193,8 @@ void utun_encap_one(struct utun *u, uint8_t *p, size_t len)
 		send_tunnel(u, &r->t, p, len);
 		return;
 	}
+	if (utun_resolved_send(u, p, len))
+		return;
 	/* routed here (a virtual home network, a reverse-tunnel table) for a
 	 * node that has no binding or visitor entry (any more) */
 	u->st.no_route++;

@@ -104,8 +104,10 @@ static uint32_t mtu_plateau(uint32_t len)
 static bool fwd_has(struct utun *u, struct in_addr dst)
 {
 	struct hkey k = hkey1(dst);
+	struct utun_hop hop;
 
-	return utun_htab_find(&u->fwd, &k) != NULL;
+	return utun_htab_find(&u->fwd, &k) != NULL ||
+	       (u->resolver.hops && u->resolver.hops(u->resolver.arg, dst, &hop, 1) > 0);
 }
 
 /* An ICMP error from inside a tunnel (RFC 2003 section 4). */

@@ -136,6 +136,32 @@ static void peer_put(struct utun *u, struct peer *p)
 	free(p);
 }
 
+int utun_peer_hold(struct utun *u, struct in_addr remote)
+{
+	return peer_get(u, remote) ? 0 : -1;
+}
+
+void utun_peer_release(struct utun *u, struct in_addr remote)
+{
+	struct hkey k = hkey1(remote);
+	struct peer *p = (struct peer *)utun_htab_find(&u->peers, &k);
+
+	if (p)
+		peer_put(u, p);
+}
+
+struct peer *utun_peer_find(struct utun *u, struct in_addr remote)
+{
+	struct hkey k = hkey1(remote);
+
+	return (struct peer *)utun_htab_find(&u->peers, &k);
+}
+
+void utun_set_resolver(struct utun *u, const struct utun_resolver *r)
+{
+	u->resolver = r ? *r : (struct utun_resolver){ 0 };
+}
+
 /* ---- the tables of one engine ---- */
 
 static void free_fwd(struct hnode *n)
@@ -176,6 +202,12 @@ static struct dfilt *filter_get(struct utun *u, const struct encap_decap *d, str
 	return (struct dfilt *)utun_htab_find(&u->filters, &k);
 }
 
+static bool utun_resolver_accepts(struct utun *u, const struct encap_decap *d)
+{
+	return u->resolver.accepts &&
+	       u->resolver.accepts(u->resolver.arg, d->outer_src, d->outer_dst, ip_src(d->inner));
+}
+
 bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *reverse, int *link)
 {
 	struct hkey k = hkey4(d->outer_src, d->outer_dst, (struct in_addr){ 0 }, (struct in_addr){ 0 });
@@ -187,7 +219,7 @@ bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *rever
 	*reverse = false;
 	*link = 0;
 	if (!pr)
-		return false;
+		return utun_resolver_accepts(u, d);
 	is = ip_src(d->inner);
 	id = ip_dst(d->inner);
 	if (pr->cls[DF_ANY])
@@ -206,7 +238,7 @@ bool utun_decap_allowed(struct utun *u, const struct encap_decap *d, bool *rever
 			if (f[i]->link)
 				*link = f[i]->link;
 		}
-	return ok;
+	return ok || utun_resolver_accepts(u, d);
 }
 
 /* ---- adding and removing tunnels and filters ---- */

@@ -18,6 +18,11 @@ struct dp;
 /** Start the data plane for @c: pick the backend (logged), clean leftovers
  *  of an earlier run, and listen to binding events.  NULL on failure. */
 struct dp *dp_open(const struct conf *c, struct ev_loop *loop);
+struct node_table;
+/** Userspace backend: let the engine find the tunnels of nodes of virtual
+ *  home networks in the home agent's binding list @nodes (which must outlive
+ *  @dp) instead of keeping entries of its own. */
+void dp_serve_bindings(struct dp *dp, const struct node_table *nodes);
 /** Remove everything the data plane added and stop listening. */
 void dp_close(struct dp *dp);
 /** "kernel" or "userspace". */

@@ -77,6 +77,27 @@ int utun_fwd_del(struct utun *u, struct in_addr inner_dst, struct in_addr remote
  *  at once: 0, or -1 when there is no such tunnel or @p is not valid. */
 int utun_fwd_send(struct utun *u, struct in_addr inner_dst, struct in_addr remote,
 		  uint8_t *p, size_t len);
+/* Tunnels the owner keeps in its own tables (the home agent's bindings of a
+ * virtual home network routed into the device): asked when a packet has no
+ * forward entry or no decapsulation filter, so that a million nodes need no
+ * entry here.  The remotes must be held (utun_peer_hold()). */
+struct utun_hop {
+	struct in_addr local, remote;
+	enum dp_encap encap;
+};
+struct utun_resolver {
+	/** The tunnels of @inner_dst, at most @max in @hops: how many. */
+	unsigned (*hops)(void *arg, struct in_addr inner_dst, struct utun_hop *hops, unsigned max);
+	/** Whether packets tunnelled from @remote to @local with inner source
+	 *  @inner_src are accepted (written into the device). */
+	bool (*accepts)(void *arg, struct in_addr remote, struct in_addr local, struct in_addr inner_src);
+	void *arg;
+};
+void utun_set_resolver(struct utun *u, const struct utun_resolver *r);
+/** Reference counted path-MTU state of a remote tunnel end the resolver names. */
+int utun_peer_hold(struct utun *u, struct in_addr remote);
+void utun_peer_release(struct utun *u, struct in_addr remote);
+
 /** Reverse tunnel: inner packets from @inner_src go encapsulated from @local to @remote. */
 int utun_rev_add(struct utun *u, struct in_addr inner_src, struct in_addr local,
 		 struct in_addr remote, enum dp_encap encap);

@@ -139,6 +139,7 @@ struct utun_link {
 };
 
 struct utun {
+	struct utun_resolver resolver;  /* hops NULL: none */
 	struct ev_loop *loop;
 	char ifname[IFNAMSIZ];
 	int ifindex;
@@ -211,6 +212,10 @@ void utun_links_free(struct utun *u);
 int utun_table_init(struct utun *u);
 void utun_table_free(struct utun *u);
 struct hnode *utun_htab_find(const struct htab *t, const struct hkey *k);
+/** The path-MTU state of @remote, NULL when nobody holds it. */
+struct peer *utun_peer_find(struct utun *u, struct in_addr remote);
+/** Send @p through the tunnels the resolver names for its destination: how many. */
+unsigned utun_resolved_send(struct utun *u, uint8_t *p, size_t len);
 /** Whether a decapsulation filter accepts the decapsulated packet @d; and in
  *  *@reverse, whether one that accepts it sends it on into the reverse tunnel
  *  of its inner source (utun_decap_add_reverse()) instead of the TUN device;

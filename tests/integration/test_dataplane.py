@@ -412,15 +412,17 @@ class MobileNode:
         self.p = None
         self.tun = None
         self.rule = False
+        self.hoa = HOA
         self.kernel = False
 
-    def start(self, encap="ipip", reverse=False, coas=(COA,), any_dst=False):
+    def start(self, encap="ipip", reverse=False, coas=(COA,), any_dst=False, hoa=HOA):
         self.stop()
         entries = []
         for c in coas:
-            entries += ["decap", HA, c, "0.0.0.0", "0.0.0.0" if any_dst else HOA]
+            entries += ["decap", HA, c, "0.0.0.0", "0.0.0.0" if any_dst else hoa]
         if reverse:
-            entries += ["rev", HOA, coas[0], HA, encap]
+            entries += ["rev", hoa, coas[0], HA, encap]
+        self.hoa = hoa
         self.p = popen("mn", [DRIVER, "-n", "mnt%d"] + entries, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
         PROCS.append(self.p)
@@ -431,7 +433,7 @@ class MobileNode:
             raise RuntimeError("utun_driver did not start: %r %s" % (line, err))
         self.tun = line.split()[1]
         if reverse:
-            ip("mn", "rule", "add", "from", HOA, "lookup", 100, "pref", 100)
+            ip("mn", "rule", "add", "from", hoa, "lookup", 100, "pref", 100)
             ip("mn", "route", "replace", "default", "dev", self.tun, "table", 100)
             self.rule = True
 
@@ -448,7 +450,7 @@ class MobileNode:
             ip("mn", "link", "del", "mnk", check_rc=False)
             self.kernel = False
         if self.rule:
-            ip("mn", "rule", "del", "from", HOA, "lookup", 100, "pref", 100, check_rc=False)
+            ip("mn", "rule", "del", "from", self.hoa, "lookup", 100, "pref", 100, check_rc=False)
             self.rule = False
         if self.p is not None:
             stop(self.p)
@@ -911,6 +913,14 @@ def t_virtual_network():
         r = ip("ha", "route", "show", "table", "all", VNODE + "/32").stdout.strip()
         check(r == "", "a host route for %s although its network is routed: %r" % (VNODE, r))
         ping(VNODE)
+        # GRE and reverse tunnelling: the replies only leave through the tunnel
+        mn.start("gre", reverse=True, hoa=VNODE)
+        cap = Capture("ha", "ha1", "ip proto 47")
+        mipreg("DGT", hoa=VNODE)
+        ping(VNODE)
+        rows = cap.stop()
+        back = [r for r in rows if r["ip.src"].split(",")[0] == COA]
+        check(len(back) >= 3, "no GRE from the node's care-of address at the home agent: %s" % rows[:4])
         out = nsx("cn", "ping", "-n", "-c", 1, "-W", 2, "10.77.0.6", check_rc=False).stdout
         check("Unreachable" in out and "From %s" % HA in out,
               "no ICMP host unreachable from %s for an address without binding: %r" % (HA, out))
