@@ -2,7 +2,10 @@
 #include "config.h"
 #include <stdlib.h>
 #include "binding.h"
+#include "pool.h"
 #include "wire.h"
+
+static struct pool binding_pool = POOL_INIT(struct mip_binding);
 
 static int binding_cmp(const struct mip_binding *a, const struct mip_binding *b)
 {
@@ -30,7 +33,7 @@ struct mip_binding *binding_find(const struct mip_node *n, struct in_addr coa)
 
 struct mip_binding *binding_add(struct binding_table *bt, struct mip_node *n, struct in_addr coa)
 {
-	struct mip_binding *b = calloc(1, sizeof(*b));
+	struct mip_binding *b = pool_alloc(&binding_pool);
 
 	if (!b)
 		return NULL;
@@ -57,7 +60,7 @@ void binding_del(struct binding_table *bt, struct mip_binding *b)
 	}
 	RB_REMOVE(binding_tree, &bt->tree, b);
 	bt->count--;
-	free(b);
+	pool_free(&binding_pool, b);
 }
 
 /* Tree searches need a key binding; it borrows a stack node for the address. */

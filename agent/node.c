@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "node.h"
+#include "pool.h"
+
+static struct pool node_pool = POOL_INIT(struct mip_node);
 
 static int node_cmp(const struct mip_node *a, const struct mip_node *b)
 {
@@ -44,7 +47,7 @@ void node_table_free(struct node_table *nt)
 
 		for (; n; n = next) {
 			next = n->hnext;
-			free(n);
+			pool_free(&node_pool, n);
 		}
 	}
 	free(nt->buckets);
@@ -90,7 +93,7 @@ struct mip_node *node_get(struct node_table *nt, struct in_addr hoa, const struc
 
 	if (n)
 		return n;
-	n = calloc(1, sizeof(*n));
+	n = pool_alloc(&node_pool);
 	if (!n)
 		return NULL;
 	n->hoa = hoa;
@@ -130,5 +133,5 @@ void node_remove(struct node_table *nt, struct mip_node *n)
 		*pp = n->hnext;
 	RB_REMOVE(node_tree, &nt->tree, n);
 	nt->count--;
-	free(n);
+	pool_free(&node_pool, n);
 }

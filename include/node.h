@@ -18,21 +18,22 @@ struct mip_node_counters {
 	uint32_t accepted;              /* haServiceRequestsAccepted */
 	uint32_t denied;                /* haServiceRequestsDenied */
 	uint32_t service_time;          /* haOverallServiceTime, seconds of closed bindings */
+	uint8_t recent_denied_code;     /* haRecentServiceDeniedCode */
 	uint64_t recent_accepted_ms;    /* haRecentServiceAcceptedTime (monotonic ms, 0: never) */
 	uint64_t recent_denied_ms;      /* haRecentServiceDeniedTime */
-	uint8_t recent_denied_code;     /* haRecentServiceDeniedCode */
 };
 
+/* (a million of them: ordered to leave no padding) */
 struct mip_node {
 	struct mip_node *hnext;         /* hash chain */
 	RB_ENTRY(mip_node) rb;          /* ordered by home address */
-	struct in_addr hoa;
 	const struct conf_node *conf;
 	uint64_t last_id;               /* highest identification accepted (timestamps) */
+	struct mip_binding *bindings;   /* this node's bindings, newest first */
+	struct in_addr hoa;
 	uint32_t nonce;                 /* high-order bits the node must echo (nonces) */
 	bool nonce_valid;
 	uint8_t n_bindings;
-	struct mip_binding *bindings;   /* this node's bindings, newest first */
 	struct mip_node_counters ctr;
 };
 
