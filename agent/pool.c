@@ -2,9 +2,12 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "pool.h"
 
 #define POOL_SLAB (256 * 1024)
+#define POOL_HUGE_SLAB (2 * 1024 * 1024)
+#define POOL_SMALL_SLABS 8      /* then slabs of huge pages */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_MALLOC 1
@@ -26,6 +29,24 @@ void pool_free(struct pool *p, void *obj)
 	free(obj);
 }
 #else
+/* A new slab, never freed (its objects are reused through the free list).
+ * A big pool takes transparent huge pages where the kernel gives them: a
+ * million bindings then cost a hundred page faults, not fifty thousand. */
+static int pool_grow(struct pool *p)
+{
+	size_t size = p->slabs < POOL_SMALL_SLABS ? POOL_SLAB : POOL_HUGE_SLAB;
+	char *s = aligned_alloc(size, size);
+
+	if (!s)
+		return -1;
+	if (size == POOL_HUGE_SLAB)
+		(void)madvise(s, size, MADV_HUGEPAGE);      /* a hint: fine if refused */
+	p->slab = s;
+	p->left = size;
+	p->slabs++;
+	return 0;
+}
+
 void *pool_alloc(struct pool *p)
 {
 	void *o = p->free;
@@ -33,12 +54,8 @@ void *pool_alloc(struct pool *p)
 	if (o) {
 		memcpy(&p->free, o, sizeof(void *));
 	} else {
-		if (p->left < p->size) {
-			p->slab = malloc(POOL_SLAB);    /* never freed: reused through the free list */
-			if (!p->slab)
-				return NULL;
-			p->left = POOL_SLAB;
-		}
+		if (p->left < p->size && pool_grow(p) < 0)
+			return NULL;
 		o = p->slab;
 		p->slab += p->size;
 		p->left -= p->size;

@@ -13,6 +13,7 @@ struct pool {
 	void *free;                     /* freed objects, linked through their first word */
 	char *slab;                     /* the unused rest of the newest slab */
 	size_t left;
+	unsigned slabs;
 };
 
 #define POOL_INIT(type) { .size = (sizeof(type) + 7) & ~(size_t)7 }
