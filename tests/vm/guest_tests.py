@@ -35,6 +35,12 @@ so the daemon must never create a tunnel that clashes with them (EEXIST).
    made with `ip xfrm state add`; the registration through the foreign agent
    succeeds and a tcpdump capture of the FA-HA link shows ESP and neither
    cleartext UDP 434 nor IP in IP.
+6. One private home address behind two home agents, a node with it on each
+   of a foreign agent's two links (test_fa_links.py's topology, own
+   namespaces), kernel backend ("fa-shared-hoa"): each correspondent's UDP
+   reaches its own node through that node's kernel link and the tagged
+   reply comes back (reverse-tunnelled with T), either node leaving leaves
+   the other working, and SIGTERM leaves nothing.
 
 Run (as root, in the VM): /usr/bin/python3 tests/vm/guest_tests.py [CASE...]
 Prints "PASS name (N s)" / "FAIL name: reason" / "SKIP name: reason" per
