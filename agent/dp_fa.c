@@ -32,6 +32,10 @@ struct dp_fa_vis {
 	 * home agent that decapsulates for it and carries its reverse tunnel */
 	int klink;                      /* ifindex, 0: none */
 	enum knl_tunnel_kind kkind;
+	char kname[IF_NAMESIZE];
+	/* by_link on the kernel backend: the rule "iif KLINK to HOME lookup
+	 * (table of the visitor's link)" (dp_fa_kernel_deliver()) */
+	bool kdeliv;
 	/* RFC 3024 §5.2, Encapsulating Delivery Style: what the node
 	 * encapsulates to us (from its home address to @edeliv[i]: our address
 	 * on its link, and the care-of address when different) goes on into
@@ -39,8 +43,9 @@ struct dp_fa_vis {
 	struct in_addr edeliv[2];
 	unsigned n_edeliv;
 	/* the home address is shared with a visitor on another link (another
-	 * home agent's private address): this link's engine device, its
-	 * routing table and the host route there (dp_fa_link_up()) */
+	 * home agent's private address): the host route in its link's routing
+	 * table, and on the userspace engine the link's device @ldev ("" if
+	 * none: kernel backend, dp_fa_link_up()) */
 	bool by_link;
 	bool lroute;
 	char ldev[IF_NAMESIZE];
@@ -145,6 +150,7 @@ static uint32_t dp_fa_link_table(int ifindex)
  * routed normally, not reverse-tunnelled (RFC 3024 §5.2.1). */
 static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bool rule)
 {
+	const struct in_addr any = { .s_addr = INADDR_ANY };
 	enum dp_encap e = dp_fa_encap(flags);
 	char h[INET_ADDRSTRLEN];
 
@@ -156,7 +162,7 @@ static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bo
 	v->rev = true;
 	if (v->by_link) {       /* the link's table leads into the link's device */
 		if (rule)
-			v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->ifindex),
+			v->rule = knl_rule_add(d->nl, v->hoa, any, v->ifname, dp_fa_link_table(v->ifindex),
 					       DP_FA_RULE_PRIO) == 0;
 		return;
 	}
@@ -164,7 +170,7 @@ static void dp_fa_rev_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bo
 	if (!d->table_route && knl_default_route_add(DP_FA_TABLE, utun_ifindex(d->utun)) == 0)
 		d->table_route = true;
 	if (rule)
-		v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO) == 0;
+		v->rule = knl_rule_add(d->nl, v->hoa, any, v->ifname, DP_FA_TABLE, DP_FA_RULE_PRIO) == 0;
 }
 
 /* RFC 3024 §5.2: decapsulate what the node sends us encapsulated from its
@@ -188,33 +194,59 @@ static void dp_fa_edeliv_up(struct dp_fa *d, struct dp_fa_vis *v, const struct f
 	}
 }
 
+/* Kernel backend, a home address shared with a visitor on another link:
+ * the main table's host route leads to the other visitor, so what @v's
+ * kernel link decapsulates for the home address is looked up in the table
+ * of @v's link ("iif KLINK to HOME"), which holds "HOME dev LINK".  The
+ * two visitors' home agents reach us on different links (one per care-of
+ * address and home agent). */
+static bool dp_fa_kernel_deliver(struct dp_fa *d, struct dp_fa_vis *v)
+{
+	const struct in_addr any = { .s_addr = INADDR_ANY };
+	uint32_t table = dp_fa_link_table(v->ifindex);
+
+	v->lroute = knl_route_add(d->nl, v->hoa, v->ifindex, table) == 0;
+	if (!v->lroute)
+		return false;
+	v->kdeliv = knl_rule_add(d->nl, any, v->hoa, v->kname, table, DP_FA_RULE_PRIO) == 0;
+	if (!v->kdeliv) {
+		if (!dp_fa_same_entry(d, v))
+			knl_route_del(d->nl, v->hoa, table);
+		v->lroute = false;
+	}
+	return v->kdeliv;
+}
+
 /* Kernel backend: with the ipip/gre modules loaded the kernel answers
  * tunnelled packets that no link accepts with ICMP errors, so the kernel
  * decapsulates them itself through a link from the care-of address to the
  * home agent (shared, reference counted); the reverse tunnel, with T, is a
- * policy rule into that link's table.  Minimal encapsulation and the
- * Encapsulating Delivery Style stay with the userspace engine. */
+ * policy rule "from HOME iif IFACE" into that link's table.  Minimal
+ * encapsulation and the Encapsulating Delivery Style stay with the
+ * userspace engine. */
 static bool dp_fa_kernel_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags, bool edeliv)
 {
-	char name[IF_NAMESIZE], path[128];
+	const struct in_addr any = { .s_addr = INADDR_ANY };
+	char path[128];
 
 	if (!d->kernel || edeliv || (flags & MIP_RRQ_M))
 		return false;
 	v->kkind = (flags & MIP_RRQ_G) ? KNL_TUNNEL_GRE : KNL_TUNNEL_IPIP;
 	v->klink = knl_tunnel_get(d->nl, v->kkind, v->coa, v->ha, d->c->dp.tunnel_mtu);
-	if (v->klink <= 0) {
+	if (v->klink <= 0 || !if_indextoname((unsigned)v->klink, v->kname) ||
+	    (v->by_link && !dp_fa_kernel_deliver(d, v))) {
+		if (v->klink > 0)
+			knl_tunnel_put(d->nl, v->kkind, v->coa, v->ha);
 		v->klink = 0;
 		return false;
 	}
 	/* decapsulated packets come from anywhere */
-	if (if_indextoname((unsigned)v->klink, name)) {
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
-		dp_fa_sysctl(path, "0");
-	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", v->kname);
+	dp_fa_sysctl(path, "0");
 	v->decap = true;
 	if (flags & MIP_RRQ_T) {
 		knl_default_route_add(dp_fa_link_table(v->klink), v->klink);
-		v->rule = knl_rule_add(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->klink),
+		v->rule = knl_rule_add(d->nl, v->hoa, any, v->ifname, dp_fa_link_table(v->klink),
 				       DP_FA_RULE_PRIO) == 0;
 	}
 	return true;
@@ -222,10 +254,13 @@ static bool dp_fa_kernel_up(struct dp_fa *d, struct dp_fa_vis *v, uint8_t flags,
 
 static void dp_fa_kernel_release(struct dp_fa *d, struct dp_fa_vis *v)
 {
+	const struct in_addr any = { .s_addr = INADDR_ANY };
 	bool shared = false;
 
+	if (v->kdeliv)
+		knl_rule_del(d->nl, any, v->hoa, v->kname, dp_fa_link_table(v->ifindex), DP_FA_RULE_PRIO);
 	if (v->rule)
-		knl_rule_del(d->nl, v->hoa, v->ifname, dp_fa_link_table(v->klink), DP_FA_RULE_PRIO);
+		knl_rule_del(d->nl, v->hoa, any, v->ifname, dp_fa_link_table(v->klink), DP_FA_RULE_PRIO);
 	for (struct dp_fa_vis *o = d->vis; o; o = o->next)
 		if (o != v && o->klink == v->klink && o->rule)
 			shared = true;
@@ -233,14 +268,14 @@ static void dp_fa_kernel_release(struct dp_fa *d, struct dp_fa_vis *v)
 		knl_default_route_del(dp_fa_link_table(v->klink));
 	knl_tunnel_put(d->nl, v->kkind, v->coa, v->ha);
 	v->klink = 0;
-	v->rule = v->decap = false;
+	v->rule = v->decap = v->kdeliv = false;
 }
 
 /* Another visitor using the engine device of @not's link. */
 static bool dp_fa_link_shared(struct dp_fa *d, const struct dp_fa_vis *not)
 {
 	for (struct dp_fa_vis *v = d->vis; v; v = v->next)
-		if (v != not && v->by_link && v->ifindex == not->ifindex)
+		if (v != not && v->ldev[0] && v->ifindex == not->ifindex)
 			return true;
 	return false;
 }
@@ -267,7 +302,7 @@ static bool dp_fa_link_up(struct dp_fa *d, struct dp_fa_vis *v)
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", v->ldev);
 		dp_fa_sysctl(path, "0");
 		knl_default_route_add(table, dev);
-		knl_rule_add(d->nl, all, v->ldev, table, DP_FA_RULE_PRIO);
+		knl_rule_add(d->nl, all, all, v->ldev, table, DP_FA_RULE_PRIO);
 	}
 	v->lroute = knl_route_add(d->nl, v->hoa, v->ifindex, table) == 0;
 	return true;
@@ -278,14 +313,12 @@ static void dp_fa_link_down(struct dp_fa *d, struct dp_fa_vis *v)
 	const struct in_addr all = { .s_addr = INADDR_ANY };
 	uint32_t table = dp_fa_link_table(v->ifindex);
 
-	if (v->lroute && !dp_fa_same_entry(d, v))
-		knl_route_del(d->nl, v->hoa, table);
 	if (!dp_fa_link_shared(d, v)) {
-		knl_rule_del(d->nl, all, v->ldev, table, DP_FA_RULE_PRIO);
+		knl_rule_del(d->nl, all, all, v->ldev, table, DP_FA_RULE_PRIO);
 		knl_default_route_del(table);
 	}
 	utun_link_put(d->utun, v->ifindex);
-	v->lroute = v->by_link = false;
+	v->ldev[0] = '\0';
 }
 
 static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
@@ -294,7 +327,7 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 	const struct in_addr any = { .s_addr = INADDR_ANY };
 	const struct fa_visitor *fv;
 	struct dp_fa_vis *other;
-	bool edeliv;
+	bool edeliv, kernel;
 	char h[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 
 	if (v)
@@ -313,15 +346,18 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 	v->next = d->vis;
 	d->vis = v;
 	other = dp_fa_same_hoa(d, v);
-	v->by_link = other && other->ifindex != v->ifindex && dp_fa_link_up(d, v);
+	v->by_link = other && other->ifindex != v->ifindex;
+	fv = fa_visitor_of_event(ev);
+	edeliv = fv && fv->edeliv && (ev->flags & MIP_RRQ_T);
+	kernel = dp_fa_kernel_up(d, v, ev->flags, edeliv);
+	if (v->by_link && !kernel)
+		v->by_link = dp_fa_link_up(d, v);
 	/* §4.2.2: delivery on the visitor's link without ARP */
 	if (!v->by_link)
 		v->route = knl_route_add(d->nl, v->hoa, v->ifindex, 0) == 0;
 	if (mac_known(ev->mac))
 		v->neigh = knl_neigh_add(d->nl, v->ifindex, v->hoa, ev->mac) == 0;
-	fv = fa_visitor_of_event(ev);
-	edeliv = fv && fv->edeliv && (ev->flags & MIP_RRQ_T);
-	if (v->by_link || !dp_fa_kernel_up(d, v, ev->flags, edeliv)) {
+	if (!kernel) {
 		/* what the home agent tunnels to the care-of address for this node */
 		v->decap = (v->by_link ? utun_decap_add_link(d->utun, v->ifindex, v->ha, v->coa, any, v->hoa,
 							      false) :
@@ -333,7 +369,8 @@ static void dp_fa_up(struct dp_fa *d, const struct mip_event *ev)
 		dp_fa_edeliv_up(d, v, fv);
 	log_info("fa", "data plane for visitor %s: route on %s%s%s%s, tunnel from %s to %s%s%s",
 		 ntoa(v->hoa, h), v->ifname, v->neigh ? " (static neighbour)" : "",
-		 v->by_link ? " through " : "", v->by_link ? v->ldev : "", ntoa(v->ha, a), ntoa(v->coa, c),
+		 v->by_link ? " through " : "", v->by_link ? (v->ldev[0] ? v->ldev : v->kname) : "", ntoa(v->ha, a),
+		 ntoa(v->coa, c),
 		 v->rev ? ", reverse tunnel" : "", v->n_edeliv ? " (encapsulating delivery)" : "");
 }
 
@@ -345,8 +382,8 @@ static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
 	if (v->klink)
 		dp_fa_kernel_release(d, v);
 	if (v->rule)
-		knl_rule_del(d->nl, v->hoa, v->ifname, v->by_link ? dp_fa_link_table(v->ifindex) : DP_FA_TABLE,
-			     DP_FA_RULE_PRIO);
+		knl_rule_del(d->nl, v->hoa, any, v->ifname,
+			     v->by_link ? dp_fa_link_table(v->ifindex) : DP_FA_TABLE, DP_FA_RULE_PRIO);
 	for (unsigned i = 0; i < v->n_edeliv; i++)
 		utun_decap_del_reverse(d->utun, v->hoa, v->edeliv[i], v->hoa, any);
 	v->n_edeliv = 0;
@@ -362,7 +399,10 @@ static void dp_fa_release(struct dp_fa *d, struct dp_fa_vis *v)
 	}
 	if (v->decap)
 		utun_decap_del(d->utun, v->ha, v->coa, any, v->hoa);
-	if (v->by_link)
+	if (v->lroute && !dp_fa_same_entry(d, v))
+		knl_route_del(d->nl, v->hoa, dp_fa_link_table(v->ifindex));
+	v->lroute = false;
+	if (v->ldev[0])
 		dp_fa_link_down(d, v);
 	if (v->neigh && !(other && other->ifindex == v->ifindex))
 		knl_neigh_del(d->nl, v->ifindex, v->hoa);

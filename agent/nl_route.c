@@ -82,19 +82,24 @@ int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table)
 
 /* ---- rules */
 
-/* @src INADDR_ANY: from all. */
-static struct rtnl_rule *rule_new(struct in_addr src, const char *iif, uint32_t table, uint32_t prio)
+/* @src, @dst INADDR_ANY: from all, to all. */
+static struct rtnl_rule *rule_new(struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
+				  uint32_t prio)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
 	struct nl_addr *a = src.s_addr != INADDR_ANY ? knl_addr4(src, 32) : NULL;
+	struct nl_addr *b = dst.s_addr != INADDR_ANY ? knl_addr4(dst, 32) : NULL;
 
 	if (!r || (src.s_addr != INADDR_ANY && (!a || rtnl_rule_set_src(r, a) < 0)) ||
+	    (dst.s_addr != INADDR_ANY && (!b || rtnl_rule_set_dst(r, b) < 0)) ||
 	    (iif && rtnl_rule_set_iif(r, iif) < 0)) {
 		rtnl_rule_put(r);
 		nl_addr_put(a);
+		nl_addr_put(b);
 		return NULL;
 	}
 	nl_addr_put(a);
+	nl_addr_put(b);
 	rtnl_rule_set_family(r, AF_INET);
 	rtnl_rule_set_table(r, table);
 	rtnl_rule_set_prio(r, prio);
@@ -103,31 +108,33 @@ static struct rtnl_rule *rule_new(struct in_addr src, const char *iif, uint32_t 
 	return r;
 }
 
-int knl_rule_add(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio)
+int knl_rule_add(struct knl *nl, struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
+		 uint32_t prio)
 {
-	struct rtnl_rule *r = rule_new(src, iif, table, prio);
-	char a[INET_ADDRSTRLEN];
+	struct rtnl_rule *r = rule_new(src, dst, iif, table, prio);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	int err = r ? rtnl_rule_add(nl->sk, r, NLM_F_CREATE | NLM_F_EXCL) : -NLE_NOMEM;
 
 	rtnl_rule_put(r);
 	if (err < 0 && err != -NLE_EXIST) {
-		log_warnx("nl", "cannot add the rule from %s iif %s lookup %u: %s", knl_ntoa(src, a),
-			  iif ? iif : "any", table, nl_geterror(err));
+		log_warnx("nl", "cannot add the rule from %s to %s iif %s lookup %u: %s", knl_ntoa(src, a),
+			  knl_ntoa(dst, b), iif ? iif : "any", table, nl_geterror(err));
 		return -1;
 	}
 	return 0;
 }
 
-int knl_rule_del(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio)
+int knl_rule_del(struct knl *nl, struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
+		 uint32_t prio)
 {
-	struct rtnl_rule *r = rule_new(src, iif, table, prio);
-	char a[INET_ADDRSTRLEN];
+	struct rtnl_rule *r = rule_new(src, dst, iif, table, prio);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	int err = r ? rtnl_rule_delete(nl->sk, r, 0) : -NLE_NOMEM;
 
 	rtnl_rule_put(r);
 	if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
-		log_warnx("nl", "cannot delete the rule from %s lookup %u: %s", knl_ntoa(src, a), table,
-			  nl_geterror(err));
+		log_warnx("nl", "cannot delete the rule from %s to %s lookup %u: %s", knl_ntoa(src, a),
+			  knl_ntoa(dst, b), table, nl_geterror(err));
 		return -1;
 	}
 	return 0;

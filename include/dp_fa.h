@@ -10,14 +10,19 @@
  * straight into its reverse tunnel (utun_decap_add_reverse()).
  *
  * A home address that one visitor has on one link and another (behind
- * another home agent) on another link: the later visitor is served through
- * its link's own engine device and routing table DP_FA_TABLE + 1 + link
- * index ("iif DEV" delivers its decapsulated packets on its link; its
- * reverse-tunnel rule leads into DEV and the engine's per-link reverse
- * tunnel).  Such visitors always use the userspace engine: with the kernel
- * backend, a kernel link from the care-of address to the same home agent
- * (made for another visitor) would decapsulate their packets too and route
- * them by the main table. */
+ * another home agent) on another link: the later visitor's host route is
+ * in its link's routing table DP_FA_TABLE + 1 + link index.  On the kernel
+ * backend its kernel link (one per care-of address and home agent, so the
+ * two home agents' packets come in on different links) delivers there by
+ * the rule "iif KLINK to HOME"; its reverse tunnel is the usual rule into
+ * the kernel link's table.  On the userspace engine (and for what the
+ * kernel links cannot do: minimal encapsulation, the Encapsulating Delivery
+ * Style) it is served through its link's own engine device ("iif DEV"
+ * delivers its decapsulated packets on its link; its reverse-tunnel rule
+ * leads into DEV and the engine's per-link reverse tunnel).  Left open:
+ * such an engine visitor beside a kernel link from its care-of address to
+ * its home agent (made for another visitor): the kernel decapsulates its
+ * packets too and routes them by the main table. */
 #ifndef MIP_DP_FA_H
 #define MIP_DP_FA_H
 

@@ -38,10 +38,12 @@ int knl_route_del(struct knl *nl, struct in_addr dst, uint32_t table);
 int knl_net_route_add(struct knl *nl, struct in_addr dst, int plen, int ifindex, uint32_t table);
 int knl_net_route_del(struct knl *nl, struct in_addr dst, int plen, uint32_t table);
 
-/** Policy rule "from @src/32 iif @iif lookup @table pref @prio proto MIP_RTPROT"
- *  (@src INADDR_ANY: from all; @iif NULL: any). */
-int knl_rule_add(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio);
-int knl_rule_del(struct knl *nl, struct in_addr src, const char *iif, uint32_t table, uint32_t prio);
+/** Policy rule "from @src/32 to @dst/32 iif @iif lookup @table pref @prio
+ *  proto MIP_RTPROT" (@src, @dst INADDR_ANY: from all, to all; @iif NULL: any). */
+int knl_rule_add(struct knl *nl, struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
+		 uint32_t prio);
+int knl_rule_del(struct knl *nl, struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
+		 uint32_t prio);
 
 /** Permanent neighbour entry @ip lladdr @mac on @ifindex (recorded). */
 int knl_neigh_add(struct knl *nl, int ifindex, struct in_addr ip, const uint8_t mac[6]);

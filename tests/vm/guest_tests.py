@@ -35,6 +35,12 @@ so the daemon must never create a tunnel that clashes with them (EEXIST).
    made with `ip xfrm state add`; the registration through the foreign agent
    succeeds and a tcpdump capture of the FA-HA link shows ESP and neither
    cleartext UDP 434 nor IP in IP.
+6. One private home address behind two home agents, a node with it on each
+   of a foreign agent's two links (test_fa_links.py's topology, own
+   namespaces), kernel backend ("fa-shared-hoa"): each correspondent's UDP
+   reaches its own node through that node's kernel link and the tagged
+   reply comes back (reverse-tunnelled with T), either node leaving leaves
+   the other working, and SIGTERM leaves nothing.
 
 Run (as root, in the VM): /usr/bin/python3 tests/vm/guest_tests.py [CASE...]
 Prints "PASS name (N s)" / "FAIL name: reason" / "SKIP name: reason" per
@@ -45,6 +51,7 @@ case shows the tails of the daemons' logs.
 """
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -715,6 +722,191 @@ def t_fa_home():
         nothing_left(ns)
 
 
+# ---------------------------------------------------------------- case: one home address, two home agents
+
+# test_fa_links.py's topology on the kernel backend (own namespaces): the
+# same private home address 192.0.2.100 behind home agents H1 and H2, a
+# node with it on each of the foreign agent's links.
+#   M1 mn0 --- fa0 203.0.113.1/25    FA (lf)   fa1 198.51.100.2/30 --- ha1 .1  H1 ha0 --- C1
+#   M2 mn0 --- fa2 203.0.113.129/25  FA (lf)   fa3 198.51.100.6/30 --- ha1 .5  H2 ha0 --- C2
+SH_HA = {"m1": "192.0.2.1", "m2": "192.0.2.2"}
+SH_CN = {"m1": "192.0.2.10", "m2": "192.0.2.20"}
+SH_COA = {"m1": "203.0.113.1", "m2": "203.0.113.129"}
+SH_ROLES = ("lf", "m1", "m2", "h1", "h2", "c1", "c2")
+SH_PORT = 7009
+SH_FA_CONF = '''  <foreign-agent>
+    <interface name="fa0" min-interval="3" max-interval="4">
+      <care-of-address address="203.0.113.1"/>
+    </interface>
+    <interface name="fa2" min-interval="3" max-interval="4">
+      <care-of-address address="203.0.113.129"/>
+    </interface>
+  </foreign-agent>
+  <data-plane backend="kernel"/>'''
+SH_HA_CONF = '''  <home-agent address="%s" interface="ha0" home-network="192.0.2.0/24">
+    <mobile-node address="192.0.2.100"><security-association spi="256" key="%s"/></mobile-node>
+  </home-agent>
+  <data-plane backend="kernel"/>'''
+sh_fa, sh_h1, sh_h2 = Daemon("lf"), Daemon("h1"), Daemon("h2")
+
+
+def sh_setup():
+    NS.update({r: falab.P + r for r in SH_ROLES})
+    for r in SH_ROLES:
+        run(["ip", "netns", "add", NS[r]])
+    pairs = [("m1", "mn0", "lf", "fa0"), ("m2", "mn0", "lf", "fa2"), ("lf", "fa1", "h1", "ha1"),
+             ("lf", "fa3", "h2", "ha1"), ("h1", "ha0", "c1", "cn0"), ("h2", "ha0", "c2", "cn0")]
+    p = subprocess.run(["ip", "-batch", "-"], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       input="".join("link add %s netns %s type veth peer name %s netns %s\n"
+                                     % (da, NS[a], db, NS[b]) for a, da, b, db in pairs), timeout=30)
+    check(p.returncode == 0, "creating the veth pairs: %s" % p.stderr)
+    cmds = {r: ["link set lo up"] for r in SH_ROLES}
+    for a, da, b, db in pairs:
+        cmds[a].append("link set %s up" % da)
+        cmds[b].append("link set %s up" % db)
+    cmds["lf"] += ["addr add 203.0.113.1/25 dev fa0", "addr add 203.0.113.129/25 dev fa2",
+                   "addr add 198.51.100.2/30 dev fa1", "addr add 198.51.100.6/30 dev fa3",
+                   "route add 192.0.2.1 via 198.51.100.1", "route add 192.0.2.10 via 198.51.100.1",
+                   "route add 192.0.2.2 via 198.51.100.5", "route add 192.0.2.20 via 198.51.100.5"]
+    for h, n, up, fa_side in (("h1", 1, "198.51.100.1/30", "198.51.100.2"),
+                              ("h2", 2, "198.51.100.5/30", "198.51.100.6")):
+        cmds[h] += ["addr add %s dev ha1" % up, "addr add 192.0.2.%d/24 dev ha0" % n,
+                    "route add 203.0.113.0/24 via %s" % fa_side]
+        cmds["c%d" % n] += ["addr add 192.0.2.%d0/24 dev cn0" % n, "route add default via 192.0.2.%d" % n]
+    for m in ("m1", "m2"):
+        cmds[m] += ["addr add %s/32 dev mn0" % HOA, "route add %s/32 dev mn0 scope link" % SH_COA[m],
+                    "route add default via %s dev mn0 src %s" % (SH_COA[m], HOA)]
+    for r, c in cmds.items():
+        batch(r, c)
+        st = {"net.ipv4.conf.all.rp_filter": 0, "net.ipv4.conf.default.rp_filter": 0,
+              "net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1}
+        if r in ("h1", "h2"):
+            st["net.ipv4.ip_forward"] = 1
+        ns_sysctl(r, st)
+    deadline = time.time() + 10
+    for r in ("lf", "h1", "h2"):         # one end of every pair
+        mine = [d for a, d, _, _ in pairs if a == r] + [d for _, _, b, d in pairs if b == r]
+        while any("LOWER_UP" not in l.get("flags", []) for l in json.loads(ip(r, "-j", "link", "show").stdout)
+                  if l["ifname"] in mine):
+            check(time.time() < deadline, "the links of %s never came up" % r)
+            time.sleep(0.05)
+
+
+def sh_reg(node, lifetime=300, flags=""):
+    rc, reps = fa_mipreg(fa=None, ns=node, hoa=HOA, ha=SH_HA[node], coa=SH_COA[node], dest=SH_COA[node],
+                         lifetime=lifetime, flags=flags)
+    check(rc == 0 and len(reps) == 1 and reps[0].get("code") == 0,
+          "%s via %s (lifetime %d, flags %r): %s %s" % (node, SH_HA[node], lifetime, flags, rc, reps))
+
+
+def sh_echo(servers, node, n=3):
+    """@n datagrams from @node's correspondent to the home address: each
+    must reach @node's socket (of @servers) only, and its reply, tagged with
+    the node that answered, must come back."""
+    cs = falab.ns_socket("c" + node[1])
+    got, back = [], 0
+    try:
+        for i in range(n):
+            msg = b"%s-%d" % (node.encode(), i)
+            cs.sendto(msg, (HOA, SH_PORT))
+            r, _, _ = select.select(list(servers.values()), [], [], 2)
+            for m, s in servers.items():
+                if s in r:
+                    d, a = s.recvfrom(2048)
+                    got.append((m, a[0], d))
+                    s.sendto(m.encode() + b":" + d, a)
+            if select.select([cs], [], [], 2)[0]:
+                d, a = cs.recvfrom(2048)
+                back += d == node.encode() + b":" + msg and a[0] == HOA
+    finally:
+        cs.close()
+    want = [(node, SH_CN[node], b"%s-%d" % (node.encode(), i)) for i in range(n)]
+    check(got == want and back == n, "from %s's correspondent: received %s, %d/%d replies back"
+          % (node, got, back, n))
+
+
+def sh_traffic(servers, rev):
+    """Each correspondent reaches its own node through that node's kernel
+    link on the foreign agent (from its care-of address to its home agent),
+    the replies come back (through the link with a reverse tunnel, @rev),
+    and the foreign agent's kernel sends no ICMP errors: its links."""
+    names = {m: tunnel_for("ipip", SH_HA[m], local=SH_COA[m], ns="lf") for m in ("m1", "m2")}
+    before, unreach = mip_links("lf"), icmp_unreach_sent("lf")
+    for m in ("m1", "m2"):
+        sh_echo(servers, m)
+    after = mip_links("lf")
+    for m, name in names.items():
+        rx, tx = after[name]["rx"] - before[name]["rx"], after[name]["tx"] - before[name]["tx"]
+        check(rx >= 3 and (tx >= 3 if rev[m] else tx == 0),
+              "%s's link %s: rx +%d, tx +%d (reverse tunnel: %s)" % (m, name, rx, tx, rev[m]))
+    n = icmp_unreach_sent("lf") - unreach
+    check(n == 0, "the foreign agent sent %d ICMP destination unreachable" % n)
+    return names
+
+
+def sh_deliver_links():
+    """The input devices of the foreign agent's rules for the home address
+    as a destination (checked: ours, proto 77)."""
+    out = []
+    for l in ip("lf", "rule", "show").stdout.splitlines():
+        w = l.split()
+        if "to" in w and w[w.index("to") + 1] == HOA:
+            check("iif" in w and w[-2:] == ["proto", "77"], "rule %r" % l)
+            out.append(w[w.index("iif") + 1])
+    return sorted(out)
+
+
+def t_fa_shared_hoa():
+    """Two visitors with one home address behind two home agents, each on
+    a link of its own (RFC 3024), on the kernel backend: the later one's
+    kernel link delivers by a rule "iif LINK to HOME" into its link's table."""
+    fa_available()
+    sh_setup()
+    servers = {}
+    try:
+        for h, addr in ((sh_h1, "192.0.2.1"), (sh_h2, "192.0.2.2")):
+            h.start(SH_HA_CONF % (addr, K), name=h.ns + "-shared")
+        sh_fa.start(SH_FA_CONF, name="lf-shared")
+        check(sh_fa.summary().get("backend") == "kernel", "FA backend: %s" % sh_fa.summary())
+        for m in ("m1", "m2"):
+            servers[m] = falab.ns_socket(m)
+            servers[m].bind((HOA, SH_PORT))
+        # M2 is the later one: delivered by the rule, and reverse-tunnelled
+        sh_reg("m1")
+        sh_reg("m2", flags="T")
+        names = sh_traffic(servers, {"m1": False, "m2": True})
+        check(sh_deliver_links() == [names["m2"]], "delivery rules on %s" % sh_deliver_links())
+        # M1 leaves and M2 goes on (keeping its rule, and now the host
+        # route of the main table); M1 comes back beside it, with T
+        sh_reg("m1", lifetime=0)
+        sh_echo(servers, "m2")
+        sh_reg("m1", flags="T")
+        names = sh_traffic(servers, {"m1": True, "m2": True})
+        check(sh_deliver_links() == sorted(names.values()), "delivery rules on %s" % sh_deliver_links())
+        # M1 leaves again: its rule and link go with it, M2 goes on
+        sh_reg("m1", lifetime=0)
+        check(sh_deliver_links() == [names["m2"]], "delivery rules on %s" % sh_deliver_links())
+        tunnels = sorted(n for n, v in mip_links("lf").items() if v["kind"] in ("ipip", "gre"))
+        check(tunnels == [names["m2"]], "tunnel links %s" % tunnels)
+        check([v["hoa"] for v in sh_fa.visitors()] == [HOA], "visitors %s" % sh_fa.visitors())
+        sh_echo(servers, "m2")
+        sh_reg("m1", flags="T")
+        sh_traffic(servers, {"m1": True, "m2": True})
+        # SIGTERM with both visitors there leaves nothing
+        for d in (sh_fa, sh_h1, sh_h2):
+            rc = d.term()
+            check(rc == 0, "%s: exit status %s on SIGTERM" % (d.name, rc))
+        for r in ("lf", "h1", "h2"):
+            nothing_left(r)
+    finally:
+        for s in servers.values():
+            s.close()
+        for d in (sh_fa, sh_h1, sh_h2):
+            d.stop()
+        for r in SH_ROLES:
+            run(["ip", "netns", "del", NS.pop(r)], check_rc=False)
+
+
 # ---------------------------------------------------------------- case: ESP between the agents
 
 # static ESP SAs, one each way between the foreign agent's care-of address
@@ -876,7 +1068,8 @@ def main():
                          ("sigterm-cleanup", t_sigterm), ("kill9-restart", t_kill9_restart),
                          ("simultaneous-broadcast", t_simultaneous_broadcast),
                          ("fa-register-revtun", t_fa_register), ("fa-move", t_fa_move),
-                         ("fa-home", t_fa_home), ("esp", t_esp)]:
+                         ("fa-home", t_fa_home), ("fa-shared-hoa", t_fa_shared_hoa),
+                         ("esp", t_esp)]:
             R.case(name, fn)
     except Exception as e:
         R.fail("setup", "%s: %s" % (type(e).__name__, e))
