@@ -414,15 +414,21 @@ static void ctl_event(const struct mip_event *ev, void *arg)
 {
 	struct ctl_server *s = arg;
 	char hoa[INET_ADDRSTRLEN], coa[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
+	bool formatted = false;
 
-	inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
-	inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
-	inet_ntop(AF_INET, &ev->peer, peer, sizeof(peer));
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = s->clients[i];
 
 		if (!c || !c->watching)
 			continue;
+		/* only for a watcher: formatting was a quarter of a re-registration's
+		 * instructions when nobody watched */
+		if (!formatted) {
+			inet_ntop(AF_INET, &ev->hoa, hoa, sizeof(hoa));
+			inet_ntop(AF_INET, &ev->coa, coa, sizeof(coa));
+			inet_ntop(AF_INET, &ev->peer, peer, sizeof(peer));
+			formatted = true;
+		}
 		if (ev->type == MIP_EV_SEC_VIOLATION)
 			ctl_printf(c, "event type=%s hoa=%s peer=%s spi=%u id=%016llx reason=%u\n",
 				   notify_event_name(ev->type), hoa, peer, ev->spi,

@@ -13,7 +13,7 @@
 #include "nl.h"
 #include "nl_int.h"
 
-#define NL_STATE_FILE "dataplane.entries"
+#define NL_STATE_FILE "dataplane.entries"      /* written by versions before the marks */
 
 const char *knl_ntoa(struct in_addr a, char *buf)
 {
@@ -90,7 +90,6 @@ void knl_close(struct knl *nl)
 		nl_socket_free(nl->sk);
 	if (nl->qsk)
 		nl_socket_free(nl->qsk);
-	free(nl->recs);
 	free(nl->state_path);
 	free(nl);
 }
@@ -128,7 +127,7 @@ int knl_leftovers_remove(struct knl *nl, const struct knl_leftover *lo)
 int knl_cleanup(struct knl *nl)
 {
 	/* entries first: they are keyed by interface names the links may own */
-	int n = knl_cleanup_recorded(nl);
+	int n = knl_cleanup_neighs(nl);
 
 	n += knl_cleanup_rules(nl);
 	n += knl_cleanup_routes(nl);

@@ -1,111 +1,26 @@
-/* Neighbour and proxy ARP entries through libnl-3, recorded in a file for the crash cleanup (see nl.h). */
+/* Neighbour and proxy ARP entries through libnl-3, marked with protocol MIP_RTPROT for the
+ * crash cleanup (see nl.h). */
 #include "config.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/neighbour.h>
+#include "dp.h"
 #include "log.h"
 #include "nl.h"
 #include "nl_int.h"
 
-/* ---- the record of proxy and neighbour entries */
-
-static void rec_save(struct knl *nl)
-{
-	char tmp[4200];
-	FILE *f;
-
-	if (!nl->state_path)
-		return;
-	if (nl->n_recs == 0) {
-		if (unlink(nl->state_path) < 0 && errno != ENOENT && !nl->state_warned) {
-			log_warn("nl", "cannot remove %s", nl->state_path);
-			nl->state_warned = true;
-		}
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", nl->state_path);
-	f = fopen(tmp, "w");
-	if (!f)
-		goto fail;
-	for (size_t i = 0; i < nl->n_recs; i++) {
-		char a[INET_ADDRSTRLEN];
-
-		fprintf(f, "%s %s %s\n", nl->recs[i].kind == KNL_REC_PROXY ? "proxy" : "neigh",
-			nl->recs[i].ifname, knl_ntoa(nl->recs[i].ip, a));
-	}
-	if (fclose(f) != 0) {
-		unlink(tmp);
-		goto fail;
-	}
-	if (rename(tmp, nl->state_path) < 0) {
-		unlink(tmp);
-		goto fail;
-	}
-	nl->state_warned = false;
-	return;
-fail:
-	if (!nl->state_warned)
-		log_warn("nl", "cannot write %s (crash cleanup will miss proxy/neighbour entries)",
-			 nl->state_path);
-	nl->state_warned = true;
-}
-
-static ssize_t rec_find(struct knl *nl, enum knl_rec_kind kind, const char *ifname, struct in_addr ip)
-{
-	for (size_t i = 0; i < nl->n_recs; i++)
-		if (nl->recs[i].kind == kind && nl->recs[i].ip.s_addr == ip.s_addr &&
-		    strcmp(nl->recs[i].ifname, ifname) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-static void rec_add(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct in_addr ip)
-{
-	char ifname[IF_NAMESIZE];
-
-	if (!if_indextoname((unsigned)ifindex, ifname) || rec_find(nl, kind, ifname, ip) >= 0)
-		return;
-	if (nl->n_recs == nl->cap_recs) {
-		size_t cap = nl->cap_recs ? nl->cap_recs * 2 : 16;
-		struct knl_rec *r = realloc(nl->recs, cap * sizeof(*r));
-
-		if (!r) {
-			log_warnx("nl", "out of memory recording an entry");
-			return;
-		}
-		nl->recs = r;
-		nl->cap_recs = cap;
-	}
-	nl->recs[nl->n_recs].kind = kind;
-	memcpy(nl->recs[nl->n_recs].ifname, ifname, sizeof(ifname));
-	nl->recs[nl->n_recs].ip = ip;
-	nl->n_recs++;
-	rec_save(nl);
-}
-
-static void rec_del(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct in_addr ip)
-{
-	char ifname[IF_NAMESIZE];
-	ssize_t i;
-
-	if (!if_indextoname((unsigned)ifindex, ifname))
-		return;
-	i = rec_find(nl, kind, ifname, ip);
-	if (i < 0)
-		return;
-	nl->recs[i] = nl->recs[--nl->n_recs];
-	rec_save(nl);
-}
-
 /* ---- neighbour and proxy entries */
+
+enum entry_kind { ENTRY_PROXY, ENTRY_NEIGH };
 
 static struct rtnl_neigh *neigh_new(int ifindex, struct in_addr ip)
 {
@@ -142,28 +57,44 @@ static bool absent(int err)
 	return err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR || err == -NLE_NODEV;
 }
 
-static const char *entry_name(enum knl_rec_kind kind)
+static const char *entry_name(enum entry_kind kind)
 {
-	return kind == KNL_REC_PROXY ? "proxy entry" : "neighbour";
+	return kind == ENTRY_PROXY ? "proxy entry" : "neighbour";
 }
 
-/* Add a proxy entry, or a permanent neighbour entry to @mac, and record it. */
-static int entry_add(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct in_addr ip,
+/* rtnl_neigh_add() with NDA_PROTOCOL, which libnl 3.7 does not know: the
+ * mark that lets the crash cleanup find our entries (Linux 5.2 and later). */
+static int neigh_add_marked(struct knl *nl, struct rtnl_neigh *n)
+{
+	struct nl_msg *msg;
+	int err = rtnl_neigh_build_add_request(n, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+
+	if (err < 0)
+		return err;
+	if (nla_put_u8(msg, NDA_PROTOCOL, MIP_RTPROT) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	return nl_send_sync(nl->sk, msg);       /* frees @msg */
+}
+
+/* Add a marked proxy entry, or a marked permanent neighbour entry to @mac. */
+static int entry_add(struct knl *nl, enum entry_kind kind, int ifindex, struct in_addr ip,
 		     const uint8_t *mac)
 {
 	struct rtnl_neigh *n = neigh_new(ifindex, ip);
-	struct nl_addr *ll = kind == KNL_REC_NEIGH ? nl_addr_build(AF_LLC, mac, 6) : NULL;
+	struct nl_addr *ll = kind == ENTRY_NEIGH ? nl_addr_build(AF_LLC, mac, 6) : NULL;
 	char a[INET_ADDRSTRLEN];
 	int err = -NLE_NOMEM;
 
-	if (n && (ll || kind == KNL_REC_PROXY)) {
-		if (kind == KNL_REC_PROXY) {
+	if (n && (ll || kind == ENTRY_PROXY)) {
+		if (kind == ENTRY_PROXY) {
 			rtnl_neigh_set_flags(n, NTF_PROXY);
 		} else {
 			rtnl_neigh_set_lladdr(n, ll);
 			rtnl_neigh_set_state(n, NUD_PERMANENT);
 		}
-		err = rtnl_neigh_add(nl->sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+		err = neigh_add_marked(nl, n);
 	}
 	rtnl_neigh_put(n);
 	nl_addr_put(ll);
@@ -172,17 +103,15 @@ static int entry_add(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct
 			  ifindex, nl_geterror(err));
 		return -1;
 	}
-	rec_add(nl, kind, ifindex, ip);
 	return 0;
 }
 
-/* Delete a proxy or neighbour entry and its record; absent is not an error. */
-static int entry_del(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct in_addr ip)
+/* Delete a proxy or neighbour entry; absent is not an error. */
+static int entry_del(struct knl *nl, enum entry_kind kind, int ifindex, struct in_addr ip)
 {
 	char a[INET_ADDRSTRLEN];
-	int err = neigh_delete(nl, ifindex, ip, kind == KNL_REC_PROXY);
+	int err = neigh_delete(nl, ifindex, ip, kind == ENTRY_PROXY);
 
-	rec_del(nl, kind, ifindex, ip);
 	if (err < 0 && !absent(err)) {
 		log_warnx("nl", "cannot delete the %s %s dev %d: %s", entry_name(kind), knl_ntoa(ip, a),
 			  ifindex, nl_geterror(err));
@@ -193,12 +122,24 @@ static int entry_del(struct knl *nl, enum knl_rec_kind kind, int ifindex, struct
 
 int knl_neigh_add(struct knl *nl, int ifindex, struct in_addr ip, const uint8_t mac[6])
 {
-	return entry_add(nl, KNL_REC_NEIGH, ifindex, ip, mac);
+	return entry_add(nl, ENTRY_NEIGH, ifindex, ip, mac);
 }
 
 int knl_neigh_del(struct knl *nl, int ifindex, struct in_addr ip)
 {
-	return entry_del(nl, KNL_REC_NEIGH, ifindex, ip);
+	return entry_del(nl, ENTRY_NEIGH, ifindex, ip);
+}
+
+/* A copy of @sk's callbacks (the caller puts it) calling @fn on each valid message. */
+static struct nl_cb *cb_valid(struct nl_sock *sk, nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	struct nl_cb *base = nl_socket_get_cb(sk);      /* a reference */
+	struct nl_cb *cb = base ? nl_cb_clone(base) : NULL;
+
+	nl_cb_put(base);
+	if (cb)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	return cb;
 }
 
 static int neigh_get_valid(struct nl_msg *msg, void *arg)
@@ -233,19 +174,15 @@ static struct rtnl_neigh *neigh_get(struct knl *nl, int ifindex, struct in_addr 
 	struct ndmsg ndm = { .ndm_family = AF_INET, .ndm_ifindex = ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
 	struct rtnl_neigh *n = NULL;
-	struct nl_cb *cb = NULL, *base;
+	struct nl_cb *cb = NULL;
 
 	*err = -NLE_NOMEM;
 	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put(msg, NDA_DST, sizeof(ip), &ip) < 0)
 		goto out;
-	cb = nl_socket_get_cb(nl->qsk);         /* a reference */
-	base = cb;
-	cb = cb ? nl_cb_clone(cb) : NULL;
-	nl_cb_put(base);
+	cb = cb_valid(nl->qsk, neigh_get_valid, &n);
 	if (!cb)
 		goto out;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, neigh_get_valid, &n);
 	/* no ACK asked: the answer is one message, the entry or an error */
 	*err = nl_send_auto(nl->qsk, msg);
 	if (*err >= 0)
@@ -305,50 +242,136 @@ int knl_neigh_flush(struct knl *nl, int ifindex, struct in_addr ip)
 
 int knl_proxy_add(struct knl *nl, int ifindex, struct in_addr ip)
 {
-	return entry_add(nl, KNL_REC_PROXY, ifindex, ip, NULL);
+	return entry_add(nl, ENTRY_PROXY, ifindex, ip, NULL);
 }
 
 int knl_proxy_del(struct knl *nl, int ifindex, struct in_addr ip)
 {
-	return entry_del(nl, KNL_REC_PROXY, ifindex, ip);
+	return entry_del(nl, ENTRY_PROXY, ifindex, ip);
 }
+
 
 /* ---- crash cleanup */
 
-/* The entries recorded by an earlier run, then the ones of this run. */
-int knl_cleanup_recorded(struct knl *nl)
+/* Our entries found in a dump of the proxy or the neighbour table. */
+struct marked {
+	struct marked_entry {
+		int ifindex;
+		struct in_addr ip;
+	} *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int marked_valid(struct nl_msg *msg, void *arg)
+{
+	struct marked *m = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ndmsg *ndm = nlmsg_data(h);
+	struct nlattr *tb[NDA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(*ndm), tb, NDA_MAX, NULL) < 0 ||
+	    ndm->ndm_family != AF_INET || !tb[NDA_PROTOCOL] || nla_len(tb[NDA_PROTOCOL]) < 1 ||
+	    nla_get_u8(tb[NDA_PROTOCOL]) != MIP_RTPROT || !tb[NDA_DST] ||
+	    nla_len(tb[NDA_DST]) != sizeof(struct in_addr))
+		return NL_OK;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct marked_entry *v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v) {
+			m->nomem = true;
+			return NL_OK;
+		}
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n].ifindex = ndm->ndm_ifindex;
+	memcpy(&m->v[m->n].ip, nla_data(tb[NDA_DST]), sizeof(struct in_addr));
+	m->n++;
+	return NL_OK;
+}
+
+/* Delete the entries of one kind that carry our mark; the number removed. */
+static int cleanup_marked(struct knl *nl, enum entry_kind kind)
+{
+	struct ndmsg ndm = { .ndm_family = AF_INET, .ndm_flags = kind == ENTRY_PROXY ? NTF_PROXY : 0 };
+	struct marked m = { 0 };
+	struct nl_cb *cb = cb_valid(nl->sk, marked_valid, &m);
+	int err = cb ? nl_send_simple(nl->sk, RTM_GETNEIGH, NLM_F_DUMP, &ndm, sizeof(ndm)) : -NLE_NOMEM;
+	int n = 0;
+
+	if (err >= 0)
+		err = nl_recvmsgs(nl->sk, cb);
+	nl_cb_put(cb);
+	if (err < 0 || m.nomem)
+		log_warnx("nl", "cannot read the %s table: %s", entry_name(kind),
+			  err < 0 ? nl_geterror(err) : "out of memory");
+	for (size_t i = 0; i < m.n; i++) {
+		char a[INET_ADDRSTRLEN], ifname[IF_NAMESIZE];
+
+		err = neigh_delete(nl, m.v[i].ifindex, m.v[i].ip, kind == ENTRY_PROXY);
+		if (err < 0 && !absent(err)) {
+			log_warnx("nl", "cannot delete a leftover %s: %s", entry_name(kind), nl_geterror(err));
+		} else if (err == 0) {
+			log_info("nl", "removed the leftover %s %s dev %s", entry_name(kind),
+				 knl_ntoa(m.v[i].ip, a),
+				 if_indextoname((unsigned)m.v[i].ifindex, ifname) ? ifname : "?");
+			n++;
+		}
+	}
+	free(m.v);
+	return n;
+}
+
+/* The file in which versions before the marks recorded their entries:
+ * removes those entries once, after an upgrade, and the file. */
+static int cleanup_legacy_file(struct knl *nl)
 {
 	char line[128], kind[16], ifname[IF_NAMESIZE + 1], addr[INET_ADDRSTRLEN + 1];
 	int n = 0;
 	FILE *f;
 
-	if (nl->state_path && (f = fopen(nl->state_path, "r"))) {
-		while (fgets(line, sizeof(line), f)) {
-			struct in_addr ip;
-			int idx;
+	if (!nl->state_path || !(f = fopen(nl->state_path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct in_addr ip;
+		int idx;
 
-			if (sscanf(line, "%15s %16s %16s", kind, ifname, addr) != 3 ||
-			    inet_pton(AF_INET, addr, &ip) != 1)
-				continue;
-			idx = knl_ifindex(nl, ifname);
-			if (idx <= 0)
-				continue;
-			if (neigh_delete(nl, idx, ip, strcmp(kind, "proxy") == 0) == 0) {
-				log_info("nl", "removed the leftover %s entry %s dev %s", kind, addr, ifname);
-				n++;
-			}
-		}
-		fclose(f);
-	}
-	for (size_t i = 0; i < nl->n_recs; i++) {
-		int idx = knl_ifindex(nl, nl->recs[i].ifname);
-
-		if (idx > 0 && neigh_delete(nl, idx, nl->recs[i].ip,
-					    nl->recs[i].kind == KNL_REC_PROXY) == 0)
+		if (sscanf(line, "%15s %16s %16s", kind, ifname, addr) != 3 ||
+		    inet_pton(AF_INET, addr, &ip) != 1 || (idx = knl_ifindex(nl, ifname)) <= 0)
+			continue;
+		if (neigh_delete(nl, idx, ip, strcmp(kind, "proxy") == 0) == 0) {
+			log_info("nl", "removed the leftover %s entry %s dev %s", kind, addr, ifname);
 			n++;
+		}
 	}
-	nl->n_recs = 0;
-	rec_save(nl);
+	fclose(f);
+	if (unlink(nl->state_path) < 0)
+		log_warn("nl", "cannot remove %s", nl->state_path);
 	return n;
 }
 
+/* NDA_PROTOCOL came with Linux 5.2; an older kernel drops the mark silently. */
+static void check_kernel_marks(void)
+{
+	struct utsname u;
+	unsigned major, minor;
+
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 2)))
+		log_warnx("nl", "Linux %s does not mark proxy and neighbour entries (5.2 does): "
+			  "after a crash, remove ours by hand", u.release);
+}
+
+int knl_cleanup_neighs(struct knl *nl)
+{
+	static bool checked;
+
+	if (!checked) {
+		check_kernel_marks();
+		checked = true;
+	}
+	return cleanup_legacy_file(nl) + cleanup_marked(nl, ENTRY_PROXY) +
+	       cleanup_marked(nl, ENTRY_NEIGH);
+}

@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "state.h"
 #include "state_int.h"
+#include "state_ckpt.h"
 
 /* Upserts wait in memory until the end of the turn (or a deletion) and go
  * to SQLite as multi-row statements of 64, 32, ... 1 rows: SQLite's cost per
@@ -31,6 +32,7 @@ struct mip_state {
 	sqlite3_stmt *upsert[ST_BATCH_LOG2 + 1];        /* [k]: 2^k rows, prepared when first used */
 	sqlite3_stmt *del, *del_all;
 	struct st_visitors *vis;        /* the visitor table's statements */
+	struct st_ckpt *ckpt;           /* the checkpoint thread; NULL: SQLite's own */
 	int lock_fd;
 	bool in_txn;
 	bool restoring;
@@ -133,12 +135,8 @@ static int st_validate(struct mip_state *st, bool power_loss_safe)
 	sqlite3_stmt *q = NULL;
 	int version = -1, ok = 0;
 
-	/* a checkpoint (WAL pages copied into the file, two fsyncs) holds up the
-	 * loop turn that makes it: one per 10 000 pages written instead of
-	 * SQLite's 1 000, for 6 % more re-registrations per second under load
-	 * and fewer turns over 10 ms; the WAL file then grows to 40 MB */
+	/* checkpoints: state_ckpt.c, once the store is open */
 	if (st_exec(st, "PRAGMA journal_mode=WAL;") < 0 ||
-	    st_exec(st, "PRAGMA wal_autocheckpoint=10000;") < 0 ||
 	    st_exec(st, power_loss_safe ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;") < 0)
 		return -1;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check;", -1, &q, NULL) != SQLITE_OK)
@@ -253,6 +251,7 @@ struct mip_state *state_open(const char *dir, bool power_loss_safe)
 		if (st_open_db(st, power_loss_safe) < 0)
 			goto fail;
 	}
+	st->ckpt = st_ckpt_start(st->db, st->path, power_loss_safe);
 	log_info("state", "state store %s (%s)", st->path,
 		 power_loss_safe ? "fsync per loop turn" : "written per loop turn");
 	return st;
@@ -428,6 +427,7 @@ void state_close(struct mip_state *st)
 		return;
 	notify_unlisten(st_write, st);
 	state_commit(st);
+	st_ckpt_stop(st->ckpt);
 	st_close_db(st);
 	close(st->lock_fd);
 	free(st);

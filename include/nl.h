@@ -18,8 +18,9 @@ enum knl_tunnel_kind {
 	KNL_TUNNEL_GRE,
 };
 
-/** Connect to rtnetlink.  @state_dir (may be NULL) holds the small file
- *  recording the proxy and neighbour entries we add, for crash cleanup. */
+/** Connect to rtnetlink.  @state_dir (may be NULL): where versions before
+ *  the NDA_PROTOCOL marks recorded their proxy and neighbour entries, a file
+ *  that knl_cleanup() reads once and removes. */
 struct knl *knl_open(const char *state_dir);
 /** Close; removes nothing from the kernel (see knl_cleanup). */
 void knl_close(struct knl *nl);
@@ -45,7 +46,7 @@ int knl_rule_add(struct knl *nl, struct in_addr src, struct in_addr dst, const c
 int knl_rule_del(struct knl *nl, struct in_addr src, struct in_addr dst, const char *iif, uint32_t table,
 		 uint32_t prio);
 
-/** Permanent neighbour entry @ip lladdr @mac on @ifindex (recorded). */
+/** Permanent neighbour entry @ip lladdr @mac on @ifindex, protocol MIP_RTPROT. */
 int knl_neigh_add(struct knl *nl, int ifindex, struct in_addr ip, const uint8_t mac[6]);
 int knl_neigh_del(struct knl *nl, int ifindex, struct in_addr ip);
 /** The kernel's link-layer address for @ip on @ifindex, when the entry is
@@ -55,7 +56,8 @@ int knl_neigh_lookup(struct knl *nl, int ifindex, struct in_addr ip, uint8_t mac
 /** Forget a learnt (non-permanent) neighbour entry; absent is not an error. */
 int knl_neigh_flush(struct knl *nl, int ifindex, struct in_addr ip);
 
-/** Proxy ARP entry (NTF_PROXY) for @ip on @ifindex (recorded). */
+/** Proxy ARP entry (NTF_PROXY) for @ip on @ifindex, protocol MIP_RTPROT.
+ *  The kernel keeps the mark on entries from Linux 5.2 (NDA_PROTOCOL). */
 int knl_proxy_add(struct knl *nl, int ifindex, struct in_addr ip);
 int knl_proxy_del(struct knl *nl, int ifindex, struct in_addr ip);
 
@@ -72,10 +74,10 @@ void knl_tunnel_put(struct knl *nl, enum knl_tunnel_kind kind, struct in_addr lo
  *  link of each kind.  On false, @why (size @n) says what failed. */
 bool knl_tunnel_probe(struct knl *nl, char *why, size_t n);
 
-/** Remove everything marked as ours: routes and rules with protocol
- *  MIP_RTPROT, ipip/gre links named "mip*", and the proxy and neighbour
- *  entries recorded in the state file.  Call it before adding anything: the
- *  first entry added rewrites the file.  Returns the number removed. */
+/** Remove everything marked as ours in the network namespace, whichever
+ *  handle added it: routes, rules, proxy and neighbour entries with protocol
+ *  MIP_RTPROT, and ipip/gre links named "mip*" (plus the entries in an old
+ *  version's record file).  Returns the number removed. */
 int knl_cleanup(struct knl *nl);
 
 #endif

@@ -13,23 +13,6 @@ struct nl_cache;
 struct nl_object;
 struct nl_sock;
 
-/* A proxy or neighbour entry we added.  Such entries carry no protocol mark,
- * so they are recorded in a file under the state directory and the file is
- * read back by the crash cleanup.  Deriving them from our marked host routes
- * does not work: the userspace backend's routes go through its TUN device,
- * and the kernel deletes those routes together with the device when the
- * process dies, so after kill -9 only the file still knows the entries.  The
- * file is rewritten (write + rename) on every change and needs no fsync: a
- * crash of the process keeps the page cache, and a power loss also clears
- * the kernel state the file describes. */
-enum knl_rec_kind { KNL_REC_PROXY, KNL_REC_NEIGH };
-
-struct knl_rec {
-	enum knl_rec_kind kind;
-	char ifname[IF_NAMESIZE];
-	struct in_addr ip;
-};
-
 struct knl_tunnel {
 	struct knl_tunnel *next;
 	enum knl_tunnel_kind kind;
@@ -43,10 +26,7 @@ struct knl_tunnel {
 struct knl {
 	struct nl_sock *sk;
 	struct nl_sock *qsk;            /* single-entry queries: no ACK, no sequence check */
-	char *state_path;               /* NULL: entries are not recorded */
-	bool state_warned;
-	struct knl_rec *recs;
-	size_t n_recs, cap_recs;
+	char *state_path;               /* the record file of earlier versions, or NULL */
 	struct knl_tunnel *tunnels;
 	unsigned next_tunnel;
 };
@@ -75,8 +55,9 @@ int knl_leftovers_remove(struct knl *nl, const struct knl_leftover *lo);
 
 /* ---- the leftovers of each kind, for knl_cleanup() ---- */
 
-/** nl_neigh.c: the entries recorded by an earlier run, then the ones of this run. */
-int knl_cleanup_recorded(struct knl *nl);
+/** nl_neigh.c: proxy and neighbour entries marked NDA_PROTOCOL MIP_RTPROT (and
+ *  those in the record file of a version before the marks). */
+int knl_cleanup_neighs(struct knl *nl);
 /** nl_route.c: policy rules and routes with protocol MIP_RTPROT. */
 int knl_cleanup_rules(struct knl *nl);
 int knl_cleanup_routes(struct knl *nl);

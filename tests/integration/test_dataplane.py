@@ -955,6 +955,17 @@ def t_crash_cleanup():
     check(any(l.split()[0] == HOA for l in proxy_lines()), "proxy entry did not survive kill -9")
     ip("ha", "route", "add", "192.0.2.222/32", "dev", "ha0", "proto", 77)
     ip("ha", "rule", "add", "from", "192.0.2.222", "lookup", 100, "pref", 1000, "proto", 77)
+    # a marked neighbour entry (as the foreign agent adds) goes; the
+    # operator's own proxy and neighbour entries, unmarked, stay
+    ip("ha", "neigh", "add", "192.0.2.224", "lladdr", "02:00:00:00:02:24", "dev", "ha0",
+       "nud", "permanent", "proto", 77)
+    ip("ha", "neigh", "add", "proxy", "192.0.2.223", "dev", "ha0")
+    ip("ha", "neigh", "add", "192.0.2.225", "lladdr", "02:00:00:00:02:25", "dev", "ha0",
+       "nud", "permanent")
+    # an entry in the record file of a version before the marks goes too
+    ip("ha", "neigh", "add", "proxy", "192.0.2.226", "dev", "ha0")
+    with open(os.path.join(TMP, "state", "dataplane.entries"), "w") as f:
+        f.write("proxy ha0 192.0.2.226\n")
     daemon.start("auto")
     text = daemon.text()
     check("removed the leftover proxy entry %s dev ha0" % HOA in text,
@@ -967,6 +978,15 @@ def t_crash_cleanup():
         no_route_and_proxy()
     check("192.0.2.222" not in ip("ha", "route", "show", "table", "all").stdout, "leftover route still there")
     check("192.0.2.222" not in ip("ha", "rule", "show").stdout, "leftover rule still there")
+    check("192.0.2.224" not in ip("ha", "neigh", "show").stdout, "leftover neighbour entry still there")
+    check(any(l.split()[0] == "192.0.2.223" for l in proxy_lines()),
+          "the cleanup removed a proxy entry that was not ours")
+    check("192.0.2.225" in ip("ha", "neigh", "show", "nud", "permanent").stdout,
+          "the cleanup removed a neighbour entry that was not ours")
+    check(not any(l.split()[0] == "192.0.2.226" for l in proxy_lines()),
+          "the proxy entry of the old record file is still there")
+    ip("ha", "neigh", "del", "proxy", "192.0.2.223", "dev", "ha0")
+    ip("ha", "neigh", "del", "192.0.2.225", "dev", "ha0")
     # and it works again
     mipreg("D")
     has_route_and_proxy()
