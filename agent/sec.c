@@ -224,13 +224,14 @@ bool sec_admit(struct mip_sec *s, const uint8_t *p, size_t n, const struct mip_p
 {
 	struct mip_daemon *d = s->d;
 	bool peer = d->conf->n_peers && conf_find_peer(d->conf, pi->src);
-	enum rl_verdict v = rl_admit(s->rl, pi->src, peer, mip_now_ms());
+	uint64_t now = mip_now_ms();
+	enum rl_verdict v = rl_admit(s->rl, pi->src, peer, now);
 
 	if (v != RL_PASS) {
 		sec_dropped(s, v, pi);
 		return false;
 	}
-	if (peer || rl_trusted(s->rl, pi->src, mip_now_ms()))
+	if (peer || rl_trusted(s->rl, pi->src, now))
 		s->trusted_dropping = false;
 	else
 		s->global_dropping = false;
