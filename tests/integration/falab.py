@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+from ctlsock import DaemonIO
 
 os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
 
@@ -267,7 +268,7 @@ def mac_of(ns, dev):
 
 # ---------------------------------------------------------------- daemons
 
-class Daemon:
+class Daemon(DaemonIO):
     def __init__(self, ns):
         self.ns = ns
         self.name = ns
@@ -330,36 +331,6 @@ class Daemon:
 
     def resume(self):
         self.p.send_signal(signal.SIGCONT)
-
-    def tail(self, n=15):
-        try:
-            with open(self.log) as f:
-                return "".join(f.readlines()[-n:])
-        except (OSError, TypeError):
-            return ""
-
-    def text(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def ctl(self, line, timeout=3.0):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise OSError("control socket closed before END")
-                buf += chunk
-                lines = buf.decode(errors="replace").split("\n")
-                for i, l in enumerate(lines[:-1]):
-                    if l.startswith("END "):
-                        return int(l.split()[1]), lines[:i]
-        finally:
-            s.close()
 
     def records(self, what, arg=""):
         code, lines = self.ctl("MIP/1 show %s%s" % (what, " " + arg if arg else ""))

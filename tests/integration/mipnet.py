@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+from ctlsock import ctl_request, file_tail
 
 os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
 
@@ -324,32 +325,12 @@ class Lab:
         return self.daemon is not None and self.daemon.poll() is None
 
     def log_tail(self, n=15):
-        try:
-            with open(self.daemon_log) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
+        return file_tail(self.daemon_log, n)
 
     # -- control socket
     def ctl(self, line, timeout=3.0):
         """Send one request; returns (end code, [record lines])."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock_path)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise OSError("control socket closed before END: %r" % buf[-200:])
-                buf += chunk
-                lines = buf.decode(errors="replace").split("\n")
-                for i, l in enumerate(lines[:-1]):
-                    if l.startswith("END "):
-                        return int(l.split()[1]), lines[:i]
-        finally:
-            s.close()
+        return ctl_request(self.sock_path, line, timeout)
 
     def bindings(self, hoa=None):
         """The binding table (optionally one home address) as a list of dicts."""

@@ -29,12 +29,13 @@ Prints "PASS name" / "FAIL name: reason" / "SKIP name: reason" per case and
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+
+from ctlsock import DaemonIO
 
 os.umask(0o027)     # mipagent refuses a configuration file others may read (keys)
 
@@ -293,7 +294,7 @@ def conf_xml(name, backend="auto", broadcast=False):
                                 backend, GARP_COUNT))
 
 
-class Daemon:
+class Daemon(DaemonIO):
     def __init__(self):
         self.p = None
         self.log = None
@@ -340,36 +341,6 @@ class Daemon:
 
     def alive(self):
         return self.p is not None and self.p.poll() is None
-
-    def tail(self, n=15):
-        try:
-            with open(self.log) as f:
-                return "".join(f.readlines()[-n:])
-        except (OSError, TypeError):
-            return ""
-
-    def text(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def ctl(self, line, timeout=3.0):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise OSError("control socket closed before END")
-                buf += chunk
-                lines = buf.decode(errors="replace").split("\n")
-                for i, l in enumerate(lines[:-1]):
-                    if l.startswith("END "):
-                        return int(l.split()[1]), lines[:i]
-        finally:
-            s.close()
 
 
 daemon = Daemon()

@@ -12,20 +12,17 @@ Run as root: /usr/bin/python3 tests/integration/test_fa.py [CASE...]
 MIPINT_KEEP_TMP=1 keeps configurations and logs).
 Prints "PASS name" / "FAIL name: reason" per case and "N passed, M failed".
 """
-import hashlib
-import hmac
 import os
 import re
 import select
 import socket
-import struct
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from falab import (CN, DAEMONS, FA_ADDR, HA, HOA, K, K_FA, K_MNFA, TMP, TOP, Capture, Daemon,  # noqa: E402
+from falab import (CN, FA_ADDR, HA, HOA, K, K_FA, K_MNFA, TMP, TOP, Capture, Daemon,  # noqa: E402
                    Runner, AdvListener, check, cleanup, echo, flags_str, have_tshark, ip, mac_of,
                    mipreg, mn_away, mn_home, move_mn, nsx, popen, run, setup, solicit, start_echo,
                    stop, udp_exchange, Skip, FLAG_BITS)

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import traceback
+from ctlsock import DaemonIO
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -159,7 +160,7 @@ for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_s, _on_signal)
 
 
-class Daemon:
+class Daemon(DaemonIO):
     """mipagent in namespace @ns with its own directory (configuration,
     state, control socket, log)."""
 
@@ -216,36 +217,6 @@ class Daemon:
 
     def alive(self):
         return self.p is not None and self.p.poll() is None
-
-    def tail(self, n=20):
-        try:
-            with open(self.log) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
-
-    def text(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def ctl(self, line, timeout=3.0):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise OSError("control socket closed before END")
-                buf += chunk
-                lines = buf.decode(errors="replace").split("\n")
-                for i, l in enumerate(lines[:-1]):
-                    if l.startswith("END "):
-                        return int(l.split()[1]), lines[:i]
-        finally:
-            s.close()
 
     def records(self, what):
         code, lines = self.ctl("MIP/1 show " + what)
