@@ -357,25 +357,35 @@ int encap_build(const struct encap_params *p, const uint8_t *inner, size_t inner
 
 /* ---- Decapsulation ---- */
 
+/* The outer header of a received datagram: its header and total length
+ * (the datagram may carry link-layer padding after @tot), or -ENCAP_E_*. */
+static int outer_check(const uint8_t *pkt, size_t len, unsigned *hl, size_t *tot)
+{
+	if (len < 20)
+		return -ENCAP_E_SHORT;
+	if (pkt[0] >> 4 != 4)
+		return -ENCAP_E_VERSION;
+	*hl = ip_hlen(pkt);
+	if (*hl < 20 || *hl > len)
+		return -ENCAP_E_IHL;
+	*tot = ip_totlen(pkt);
+	if (*tot < *hl || *tot > len)
+		return -ENCAP_E_TOTLEN;
+	if (ip_csum(pkt, *hl) != 0)
+		return -ENCAP_E_CSUM;
+	return 0;
+}
+
 int encap_decap(uint8_t *pkt, size_t len, struct encap_decap *r)
 {
 	unsigned hl, fl;
 	size_t tot, off;
 	uint16_t flags;
 	uint8_t *g;
+	int rc;
 
-	if (len < 20)
-		return -ENCAP_E_SHORT;
-	if (pkt[0] >> 4 != 4)
-		return -ENCAP_E_VERSION;
-	hl = ip_hlen(pkt);
-	if (hl < 20 || hl > len)
-		return -ENCAP_E_IHL;
-	tot = ip_totlen(pkt);
-	if (tot < hl || tot > len)
-		return -ENCAP_E_TOTLEN;
-	if (ip_csum(pkt, hl) != 0)
-		return -ENCAP_E_CSUM;
+	if ((rc = outer_check(pkt, len, &hl, &tot)) < 0)
+		return rc;
 	if (ip_is_fragment(pkt))
 		return -ENCAP_E_FRAGMENT;
 	r->outer_src = ip_src(pkt);
@@ -530,22 +540,13 @@ int encap_icmp_parse(const uint8_t *pkt, size_t len, struct encap_icmp *r)
 	size_t tot, ilen, qlen, glen;
 	unsigned hl, qhl, fl;
 	uint16_t flags;
+	int rc;
 
 	r->type = r->code = 0;
 	r->mtu = r->outer_len = 0;
 	r->inner_len = 0;
-	if (len < 20)
-		return -ENCAP_E_SHORT;
-	if (pkt[0] >> 4 != 4)
-		return -ENCAP_E_VERSION;
-	hl = ip_hlen(pkt);
-	if (hl < 20 || hl > len)
-		return -ENCAP_E_IHL;
-	tot = ip_totlen(pkt);
-	if (tot < hl || tot > len)
-		return -ENCAP_E_TOTLEN;
-	if (ip_csum(pkt, hl) != 0)
-		return -ENCAP_E_CSUM;
+	if ((rc = outer_check(pkt, len, &hl, &tot)) < 0)
+		return rc;
 	if (ip_proto(pkt) != IPPROTO_ICMP)
 		return -ENCAP_E_PROTO;
 	icmp = pkt + hl;
