@@ -1,5 +1,5 @@
 /* libFuzzer harness: the configuration parser, checker and printer on arbitrary XML. */
-/* fuzz-sources: agent/conf_parse.c agent/conf_check.c agent/conf_print.c agent/auth.c agent/log.c agent/buf.c agent/wire.c */
+/* fuzz-sources: agent/conf_parse.c agent/conf_attr.c agent/conf_elems.c agent/conf_elems_ha.c agent/conf_elems_fa.c agent/conf_check.c agent/conf_print.c agent/auth.c agent/log.c agent/buf.c agent/wire.c */
 /* fuzz-pkg: libxml-2.0 libcrypto */
 #include "config.h"
 #include <stdio.h>

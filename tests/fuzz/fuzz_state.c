@@ -4,7 +4,7 @@
  * configured nodes into an in-memory home agent (no sockets: its sends are
  * counted, never made), and state_restore_visitors() only visitors on the
  * foreign agent's interface ("lo") with no more lifetime than granted. */
-/* fuzz-sources: agent/state.c agent/state_ckpt.c agent/state_visitor.c agent/fa.c agent/fa_table.c agent/fa_req.c agent/fa_reply.c agent/fa_msg.c agent/fa_link.c agent/outq.c agent/adv.c agent/adv_wire.c agent/ifaddr.c agent/event.c agent/ha.c agent/binding.c agent/node.c agent/pool.c agent/notify.c agent/timer.c agent/conf_parse.c agent/conf_check.c agent/auth.c agent/wire.c agent/buf.c agent/log.c agent/counters.c agent/net.c */
+/* fuzz-sources: agent/state.c agent/state_ckpt.c agent/state_visitor.c agent/fa.c agent/fa_table.c agent/fa_req.c agent/fa_reply.c agent/fa_msg.c agent/fa_link.c agent/outq.c agent/adv.c agent/adv_wire.c agent/ifaddr.c agent/event.c agent/ha.c agent/binding.c agent/node.c agent/pool.c agent/notify.c agent/timer.c agent/conf_parse.c agent/conf_attr.c agent/conf_elems.c agent/conf_elems_ha.c agent/conf_elems_fa.c agent/conf_check.c agent/auth.c agent/wire.c agent/buf.c agent/log.c agent/counters.c agent/net.c */
 /* fuzz-pkg: sqlite3 libxml-2.0 libcrypto */
 #include "config.h"
 #include <dirent.h>
