@@ -48,7 +48,7 @@ static const char *range_check(const struct attr_def *a, const char *s, unsigned
 }
 
 const char *parse_uint(const struct attr_def *a, const char *s, void *dst, char *why,
-			      size_t whylen)
+		       size_t whylen)
 {
 	unsigned long long v;
 	const char *r = range_check(a, s, &v, why, whylen);
@@ -59,7 +59,7 @@ const char *parse_uint(const struct attr_def *a, const char *s, void *dst, char 
 }
 
 const char *parse_u32(const struct attr_def *a, const char *s, void *dst, char *why,
-			     size_t whylen)
+		      size_t whylen)
 {
 	unsigned long long v;
 	const char *r = range_check(a, s, &v, why, whylen);
@@ -70,7 +70,7 @@ const char *parse_u32(const struct attr_def *a, const char *s, void *dst, char *
 }
 
 const char *parse_addr(const struct attr_def *a, const char *s, void *dst, char *why,
-			      size_t whylen)
+		       size_t whylen)
 {
 	(void)a, (void)why, (void)whylen;
 	if (inet_pton(AF_INET, s, dst) != 1)
@@ -79,7 +79,7 @@ const char *parse_addr(const struct attr_def *a, const char *s, void *dst, char 
 }
 
 const char *parse_prefix(const struct attr_def *a, const char *s, void *dst, char *why,
-				size_t whylen)
+			 size_t whylen)
 {
 	struct conf_prefix *p = dst;
 	const char *slash = strchr(s, '/');
@@ -101,7 +101,7 @@ const char *parse_prefix(const struct attr_def *a, const char *s, void *dst, cha
 }
 
 const char *parse_bool(const struct attr_def *a, const char *s, void *dst, char *why,
-			      size_t whylen)
+		       size_t whylen)
 {
 	(void)a, (void)why, (void)whylen;
 	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1"))
@@ -114,7 +114,7 @@ const char *parse_bool(const struct attr_def *a, const char *s, void *dst, char 
 }
 
 const char *parse_permit(const struct attr_def *a, const char *s, void *dst, char *why,
-				size_t whylen)
+			 size_t whylen)
 {
 	(void)a, (void)why, (void)whylen;
 	if (!strcmp(s, "permit"))
@@ -155,7 +155,7 @@ static const char *parse_string(const struct attr_def *a, const char *s, void *d
 }
 
 const char *parse_path(const struct attr_def *a, const char *s, void *dst, char *why,
-			      size_t whylen)
+		       size_t whylen)
 {
 	if (s[0] != '/')
 		return "not an absolute path";
@@ -168,7 +168,7 @@ const char *parse_path(const struct attr_def *a, const char *s, void *dst, char 
 
 /* A user name as useradd(8) takes it (<general user="">). */
 const char *parse_user(const struct attr_def *a, const char *s, void *dst, char *why,
-			      size_t whylen)
+		       size_t whylen)
 {
 	size_t n = strlen(s);
 
@@ -185,7 +185,7 @@ const char *parse_user(const struct attr_def *a, const char *s, void *dst, char 
 /* The AgentX master's socket as Net-SNMP names it: a unix socket path
  * ("/path" or "unix:/path", at most a sun_path long) or "tcp:HOST:PORT". */
 const char *parse_agentx(const struct attr_def *a, const char *s, void *dst, char *why,
-				size_t whylen)
+			 size_t whylen)
 {
 	const char *path = !strncmp(s, "unix:", 5) ? s + 5 : s[0] == '/' ? s : NULL;
 
@@ -203,7 +203,7 @@ const char *parse_agentx(const struct attr_def *a, const char *s, void *dst, cha
 }
 
 const char *parse_backend(const struct attr_def *a, const char *s, void *dst, char *why,
-				 size_t whylen)
+			  size_t whylen)
 {
 	(void)a, (void)why, (void)whylen;
 	if (!strcmp(s, "auto"))
@@ -219,7 +219,7 @@ const char *parse_backend(const struct attr_def *a, const char *s, void *dst, ch
 
 /* A Network Access Identifier (RFC 2794): 1-255 bytes, no spaces. */
 const char *parse_nai(const struct attr_def *a, const char *s, void *dst, char *why,
-			     size_t whylen)
+		      size_t whylen)
 {
 	const char *q;
 
@@ -232,7 +232,7 @@ const char *parse_nai(const struct attr_def *a, const char *s, void *dst, char *
 }
 
 const char *parse_ifname(const struct attr_def *a, const char *s, void *dst, char *why,
-				size_t whylen)
+			 size_t whylen)
 {
 	size_t n = strlen(s);
 
@@ -248,7 +248,7 @@ const char *parse_ifname(const struct attr_def *a, const char *s, void *dst, cha
 }
 
 const char *parse_loglevel(const struct attr_def *a, const char *s, void *dst, char *why,
-				  size_t whylen)
+			   size_t whylen)
 {
 	static const char *const names[] = {
 		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
@@ -267,7 +267,7 @@ const char *parse_loglevel(const struct attr_def *a, const char *s, void *dst, c
 }
 
 const char *parse_alg(const struct attr_def *a, const char *s, void *dst, char *why,
-			     size_t whylen)
+		      size_t whylen)
 {
 	enum mip_auth_alg alg = 0;
 
@@ -279,7 +279,7 @@ const char *parse_alg(const struct attr_def *a, const char *s, void *dst, char *
 }
 
 const char *parse_replay(const struct attr_def *a, const char *s, void *dst, char *why,
-				size_t whylen)
+			 size_t whylen)
 {
 	enum mip_replay r = 0;
 
@@ -292,7 +292,7 @@ const char *parse_replay(const struct attr_def *a, const char *s, void *dst, cha
 
 /* Hex key into a struct conf_sa (@dst). */
 const char *parse_key(const struct attr_def *a, const char *s, void *dst, char *why,
-			     size_t whylen)
+		      size_t whylen)
 {
 	struct conf_sa *sa = dst;
 	size_t n = strlen(s), i;
