@@ -158,14 +158,8 @@ static const struct elem_def visitor_elem = {
 static void *open_fa_access(struct pctx *p, xmlNode *n, void *parent, bool permit)
 {
 	struct conf_foreign_agent *fa = parent;
-	struct conf_access *e = append(&fa->ha_access, &fa->n_ha_access, sizeof(*e));
 
-	if (!e)
-		return oom(p, n);
-	e->permit = permit;
-	e->line = int_line(n);
-	e->net.line = e->line;
-	return e;
+	return new_access(p, n, &fa->ha_access, &fa->n_ha_access, permit);
 }
 
 static void *open_fa_permit(struct pctx *p, xmlNode *n, void *parent)

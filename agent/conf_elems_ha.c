@@ -47,10 +47,9 @@ const struct attr_def access_entry_attrs[] = {
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 
-static void *open_access(struct pctx *p, xmlNode *n, void *parent, bool permit)
+void *new_access(struct pctx *p, xmlNode *n, struct conf_access **list, size_t *count, bool permit)
 {
-	struct conf_home_agent *ha = parent;
-	struct conf_access *e = append(&ha->access, &ha->n_access, sizeof(*e));
+	struct conf_access *e = append(list, count, sizeof(*e));
 
 	if (!e)
 		return oom(p, n);
@@ -58,6 +57,13 @@ static void *open_access(struct pctx *p, xmlNode *n, void *parent, bool permit)
 	e->line = int_line(n);
 	e->net.line = e->line;
 	return e;
+}
+
+static void *open_access(struct pctx *p, xmlNode *n, void *parent, bool permit)
+{
+	struct conf_home_agent *ha = parent;
+
+	return new_access(p, n, &ha->access, &ha->n_access, permit);
 }
 
 static void *open_permit(struct pctx *p, xmlNode *n, void *parent)

@@ -504,7 +504,7 @@ static void dp_binding_down(struct dp *dp, const struct mip_event *ev)
 	struct dp_coa **pp, *c;
 
 	if (!n) {
-		if (dp_resolving(dp))
+		if (dp_resolving(dp) && dp_vnet_routed(dp, ev->hoa))
 			utun_peer_release(dp->utun, ev->coa);
 		return;
 	}

@@ -1,5 +1,6 @@
 /* Fixed-size object pools (see pool.h). */
 #include "config.h"
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,12 +35,13 @@ void pool_free(struct pool *p, void *obj)
  * million bindings then cost a hundred page faults, not fifty thousand. */
 static int pool_grow(struct pool *p)
 {
-	size_t size = p->slabs < POOL_SMALL_SLABS ? POOL_SLAB : POOL_HUGE_SLAB;
-	char *s = aligned_alloc(size, size);
+	bool huge = p->slabs >= POOL_SMALL_SLABS;
+	size_t size = huge ? POOL_HUGE_SLAB : POOL_SLAB;
+	char *s = huge ? aligned_alloc(size, size) : malloc(size);
 
 	if (!s)
 		return -1;
-	if (size == POOL_HUGE_SLAB)
+	if (huge)
 		(void)madvise(s, size, MADV_HUGEPAGE);      /* a hint: fine if refused */
 	p->slab = s;
 	p->left = size;

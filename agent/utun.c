@@ -144,16 +144,14 @@ static void send_tunnel(struct utun *u, const struct tunnel *t, uint8_t *p, size
 	u->st.encap_bytes += len;
 }
 
-#define UTUN_RESOLVED_MAX 16
-
 unsigned utun_resolved_send(struct utun *u, uint8_t *p, size_t len)
 {
-	struct utun_hop hops[UTUN_RESOLVED_MAX];
+	struct utun_hop hops[UTUN_MAX_TUNNELS];
 	unsigned n, sent = 0;
 
 	if (!u->resolver.hops)
 		return 0;
-	n = u->resolver.hops(u->resolver.arg, ip_dst(p), hops, UTUN_RESOLVED_MAX);
+	n = u->resolver.hops(u->resolver.arg, ip_dst(p), hops, UTUN_MAX_TUNNELS);
 	for (unsigned j = 0; j < n; j++) {
 		struct tunnel t = { .local = hops[j].local, .remote = hops[j].remote, .encap = hops[j].encap,
 				    .peer = utun_peer_find(u, hops[j].remote) };

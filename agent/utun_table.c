@@ -9,7 +9,6 @@
 #include "utun.h"
 #include "utun_int.h"
 
-#define UTUN_MAX_TUNNELS 64             /* remotes per inner destination */
 
 /* ---- hash tables: chained, keyed by up to four IPv4 addresses ---- */
 

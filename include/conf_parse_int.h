@@ -123,6 +123,9 @@ unsigned parse_attrs(struct pctx *p, const struct elem_def *d, xmlNode *n, void 
 void *append(void *arrp, size_t *n, size_t size);
 /* A new <security-association> in the array *@sas of *@n_sas. */
 void *new_sa(struct pctx *p, xmlNode *n, struct conf_sa **sas, size_t *n_sas);
+/* A new <permit> (@permit) or <deny> in the access list *@list of *@count
+ * entries (conf_elems_ha.c). */
+void *new_access(struct pctx *p, xmlNode *n, struct conf_access **list, size_t *count, bool permit);
 
 extern const struct attr_def sa_attrs[];           /* <security-association> */
 extern const struct attr_def access_entry_attrs[]; /* <permit>, <deny> (conf_elems_ha.c) */

@@ -20,6 +20,8 @@
 
 /* ---- hash tables: chained, keyed by up to four IPv4 addresses ---- */
 
+#define UTUN_MAX_TUNNELS 64     /* remotes per inner destination (copies of a packet) */
+
 struct hkey {
 	uint32_t k[4];
 };

@@ -162,7 +162,10 @@ class Runner:
                       flush=True)
 
     def summary(self):
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        s = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            s += ", %d skipped" % self.skipped
+        print(s, flush=True)
         return 1 if self.failed else 0
 
 

@@ -74,59 +74,8 @@ FB1 = falab.FA_ADDR["fb"]
 T_START = time.time()
 
 
-class Skip(Exception):
-    pass
-
-
-# ---------------------------------------------------------------- runner
-
-class Runner:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-        self.only = set(sys.argv[1:])
-
-    def case(self, name, fn, *a):
-        if self.only and name not in self.only:
-            return
-        t0 = time.time()
-        try:
-            fn(*a)
-        except (Skip, falab.Skip) as e:
-            self.skip(name, str(e))
-        except AssertionError as e:
-            self.fail(name, str(e))
-        except Exception as e:          # a broken step is a failure too
-            self.fail(name, "%s: %s" % (type(e).__name__, e))
-            traceback.print_exc(file=sys.stdout)
-        else:
-            dead = [d.name for d in falab.DAEMONS if d.p is not None and d.p.poll() is not None]
-            if dead:
-                self.fail(name, "mipagent died: %s" % dead)
-            else:
-                self.passed += 1
-                print("PASS %s (%.1f s)" % (name, time.time() - t0), flush=True)
-
-    def skip(self, name, reason):
-        self.skipped += 1
-        print("SKIP %s: %s" % (name, reason), flush=True)
-
-    def fail(self, name, reason):
-        self.failed += 1
-        print("FAIL %s: %s" % (name, reason.replace("\n", " | ")), flush=True)
-        for d in falab.DAEMONS:
-            if d.log:
-                print("# %s log tail:\n#   %s" % (d.name, "\n#   ".join(d.tail(12).splitlines())),
-                      flush=True)
-
-    def summary(self):
-        s = "%d passed, %d failed" % (self.passed, self.failed)
-        if self.skipped:
-            s += ", %d skipped" % self.skipped
-        print(s, flush=True)
-        return 1 if self.failed else 0
-
-
-R = Runner()
+Skip = falab.Skip
+R = falab.Runner()
 
 
 # ---------------------------------------------------------------- daemons
